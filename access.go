@@ -1,0 +1,111 @@
+package connectdir
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+)
+
+// Federation token lifetimes: the access token lasts as the real service's does, the refresh
+// token longer.
+const (
+	AccessTokenTTL  = 12 * time.Hour
+	RefreshTokenTTL = 30 * 24 * time.Hour
+)
+
+// GetFederationToken issues tokens for the instance user whose username is the caller's
+// identity name, as the real service does for the calling IAM user.
+func (d *Directory) GetFederationToken(ctx context.Context, instanceID, callerName string) (User, FederationToken, error) {
+	var u User
+	now := d.now()
+	tok := FederationToken{
+		AccessToken: RandomToken(48), AccessTokenExpiration: now.Add(AccessTokenTTL),
+		RefreshToken: RandomToken(48), RefreshTokenExpiration: now.Add(RefreshTokenTTL),
+	}
+	err := d.update(ctx, func(tx Tx) error {
+		if _, err := getInstance(tx, instanceID); err != nil {
+			return err
+		}
+		found, _, err := tx.SearchUsers(instanceID, Cond{Op: OpString, Field: FieldUsername, Comparison: "EXACT", Value: strings.ToLower(callerName)}, "", 10)
+		if err != nil {
+			return err
+		}
+		for _, f := range found {
+			if f.Username == callerName {
+				u = f
+			}
+		}
+		if u.ID == "" {
+			return Errorf(KindUserNotFound, "No user with username %s exists in the instance for the calling identity", callerName)
+		}
+		return tx.InsertFederationToken(instanceID, u.ID, TokenHash(tok.AccessToken), TokenHash(tok.RefreshToken), tok)
+	})
+	return u, tok, err
+}
+
+// CreateAccessKey makes an API key for userName, stored sealed; the secret is returned once.
+func (d *Directory) CreateAccessKey(ctx context.Context, userName string) (AccessKey, string, error) {
+	id, secret := NewAccessKeyPair()
+	k, err := d.ImportAccessKey(ctx, id, secret, userName)
+	return k, secret, err
+}
+
+// ImportAccessKey stores a key pair given from outside (the bootstrap key from the environment).
+// Importing a key that exists with the same secret is a no-op, so a restart with the same
+// environment is fine.
+func (d *Directory) ImportAccessKey(ctx context.Context, id, secret, userName string) (AccessKey, error) {
+	if len(id) < 16 || len(id) > 128 || len(secret) < 16 {
+		return AccessKey{}, invalidParam("access key id must be 16 to 128 characters and the secret at least 16")
+	}
+	sealed, err := d.Sealer.Seal(id, secret)
+	if err != nil {
+		return AccessKey{}, err
+	}
+	k := AccessKey{ID: id, SecretEncrypted: sealed, UserName: userName, CreatedTime: d.now()}
+	err = d.update(ctx, func(tx Tx) error {
+		old, err := tx.GetAccessKey(id)
+		if err == nil {
+			if s, err := d.Sealer.Open(id, old.SecretEncrypted); err != nil || s != secret {
+				return Errorf(KindDuplicate, "access key %s exists with another secret", id)
+			}
+			k = old
+			return nil
+		}
+		if !errors.Is(err, ErrNoRows) {
+			return err
+		}
+		return tx.InsertAccessKey(k)
+	})
+	return k, err
+}
+
+// AccessKeySecret returns the secret of key id and the identity it signs as; ok is false for an
+// unknown key.
+func (d *Directory) AccessKeySecret(ctx context.Context, id string) (secret, userName string, ok bool, err error) {
+	var k AccessKey
+	err = d.view(ctx, func(tx Tx) error {
+		k, err = tx.GetAccessKey(id)
+		return err
+	})
+	if errors.Is(err, ErrNoRows) {
+		return "", "", false, nil
+	}
+	if err != nil {
+		return "", "", false, err
+	}
+	secret, err = d.Sealer.Open(id, k.SecretEncrypted)
+	return secret, k.UserName, err == nil, err
+}
+
+// ListAccessKeys lists the API keys (without secrets).
+func (d *Directory) ListAccessKeys(ctx context.Context) (keys []AccessKey, err error) {
+	err = d.view(ctx, func(tx Tx) error {
+		keys, err = tx.ListAccessKeys()
+		return err
+	})
+	for i := range keys {
+		keys[i].SecretEncrypted = nil
+	}
+	return keys, err
+}

@@ -1,0 +1,640 @@
+package sqlstore
+
+import (
+	"database/sql"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/connectdir/connectdir"
+)
+
+// ---- instances ----
+
+const instanceCols = `id, arn, alias, identity_type, directory_id, inbound, outbound, status, created_us`
+
+func scanInstance(sc interface{ Scan(...any) error }) (connectdir.Instance, error) {
+	var i connectdir.Instance
+	var in, out int
+	var created int64
+	err := sc.Scan(&i.ID, &i.ARN, &i.Alias, &i.IdentityManagementType, &i.DirectoryID, &in, &out, &i.Status, &created)
+	i.InboundCallsEnabled, i.OutboundCallsEnabled, i.CreatedTime = in == 1, out == 1, fromUS(created)
+	return i, err
+}
+
+func (t *tx) InsertInstance(i connectdir.Instance) error {
+	_, err := t.exec(`INSERT INTO instances (`+instanceCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
+		i.ID, i.ARN, i.Alias, i.IdentityManagementType, i.DirectoryID, b2i(i.InboundCallsEnabled), b2i(i.OutboundCallsEnabled), i.Status, us(i.CreatedTime))
+	return err
+}
+
+func (t *tx) GetInstance(id string) (connectdir.Instance, error) {
+	i, err := scanInstance(t.row(`SELECT `+instanceCols+` FROM instances WHERE id = $1`, id))
+	if err != nil {
+		return i, noRows(err)
+	}
+	i.Tags, err = t.Tags(id, id)
+	return i, err
+}
+
+func (t *tx) ListInstances(after string, limit int) ([]connectdir.Instance, error) {
+	rows, err := t.query(`SELECT `+instanceCols+` FROM instances WHERE id > $1 ORDER BY id LIMIT $2`, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, scanInstance)
+}
+
+func (t *tx) CountInstances() (n int, err error) {
+	err = t.row(`SELECT count(*) FROM instances`).Scan(&n)
+	return n, err
+}
+
+func (t *tx) DeleteInstance(id string) error {
+	// Groups reference their parents; delete the users first, then groups deepest first, so no
+	// foreign key sees a dangling row on the way.
+	for _, q := range []string{
+		`DELETE FROM users WHERE instance_id = $1`,
+		`DELETE FROM hierarchy_groups WHERE instance_id = $1 AND level = 5`,
+		`DELETE FROM hierarchy_groups WHERE instance_id = $1 AND level = 4`,
+		`DELETE FROM hierarchy_groups WHERE instance_id = $1 AND level = 3`,
+		`DELETE FROM hierarchy_groups WHERE instance_id = $1 AND level = 2`,
+		`DELETE FROM hierarchy_groups WHERE instance_id = $1`,
+		`DELETE FROM instances WHERE id = $1`,
+	} {
+		if _, err := t.exec(q, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ---- profiles ----
+
+const routingCols = `instance_id, id, arn, name, description, default_queue, is_default, modified_us, region`
+
+func scanRouting(sc interface{ Scan(...any) error }) (connectdir.RoutingProfile, error) {
+	var p connectdir.RoutingProfile
+	var def int
+	var mod int64
+	err := sc.Scan(&p.InstanceID, &p.ID, &p.ARN, &p.Name, &p.Description, &p.DefaultOutboundQueueID, &def, &mod, &p.LastModifiedRegion)
+	p.IsDefault, p.LastModifiedTime = def == 1, fromUS(mod)
+	return p, err
+}
+
+func (t *tx) InsertRoutingProfile(p connectdir.RoutingProfile) error {
+	_, err := t.exec(`INSERT INTO routing_profiles (`+routingCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
+		p.InstanceID, p.ID, p.ARN, p.Name, p.Description, p.DefaultOutboundQueueID, b2i(p.IsDefault), us(p.LastModifiedTime), p.LastModifiedRegion)
+	return err
+}
+
+func (t *tx) GetRoutingProfile(instanceID, id string) (connectdir.RoutingProfile, error) {
+	p, err := scanRouting(t.row(`SELECT `+routingCols+` FROM routing_profiles WHERE instance_id = $1 AND id = $2`, instanceID, id))
+	if err != nil {
+		return p, noRows(err)
+	}
+	p.Tags, err = t.Tags(instanceID, id)
+	return p, err
+}
+
+func (t *tx) ListRoutingProfiles(instanceID, after string, limit int) ([]connectdir.RoutingProfile, error) {
+	rows, err := t.query(`SELECT `+routingCols+` FROM routing_profiles WHERE instance_id = $1 AND id > $2 ORDER BY id LIMIT $3`, instanceID, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, scanRouting)
+}
+
+func (t *tx) CountUsersWithRoutingProfile(instanceID, id string) (n int64, err error) {
+	err = t.row(`SELECT count(*) FROM users WHERE instance_id = $1 AND routing_profile_id = $2`, instanceID, id).Scan(&n)
+	return n, err
+}
+
+const securityCols = `instance_id, id, arn, name, description, modified_us, region`
+
+func scanSecurity(sc interface{ Scan(...any) error }) (connectdir.SecurityProfile, error) {
+	var p connectdir.SecurityProfile
+	var mod int64
+	err := sc.Scan(&p.InstanceID, &p.ID, &p.ARN, &p.Name, &p.Description, &mod, &p.LastModifiedRegion)
+	p.LastModifiedTime = fromUS(mod)
+	return p, err
+}
+
+func (t *tx) InsertSecurityProfile(p connectdir.SecurityProfile) error {
+	_, err := t.exec(`INSERT INTO security_profiles (`+securityCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7)`,
+		p.InstanceID, p.ID, p.ARN, p.Name, p.Description, us(p.LastModifiedTime), p.LastModifiedRegion)
+	return err
+}
+
+func (t *tx) GetSecurityProfile(instanceID, id string) (connectdir.SecurityProfile, error) {
+	p, err := scanSecurity(t.row(`SELECT `+securityCols+` FROM security_profiles WHERE instance_id = $1 AND id = $2`, instanceID, id))
+	if err != nil {
+		return p, noRows(err)
+	}
+	p.Tags, err = t.Tags(instanceID, id)
+	return p, err
+}
+
+func (t *tx) ListSecurityProfiles(instanceID, after string, limit int) ([]connectdir.SecurityProfile, error) {
+	rows, err := t.query(`SELECT `+securityCols+` FROM security_profiles WHERE instance_id = $1 AND id > $2 ORDER BY id LIMIT $3`, instanceID, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, scanSecurity)
+}
+
+// ---- users ----
+
+const userCols = `instance_id, id, arn, username, first_name, last_name, email, secondary_email, mobile,
+	directory_user_id, phone_type, auto_accept, acw_limit, desk_phone, persistent, security_profile_ids,
+	routing_profile_id, COALESCE(hierarchy_group_id, ''), hierarchy_path, channel_configs, modified_us, region`
+
+// channelConfigs is how the per-channel settings are kept: one JSON column, since they are only
+// ever read and written whole.
+type channelConfigs struct {
+	AutoAccept           []connectdir.AutoAcceptConfig           `json:"aa,omitempty"`
+	AfterContactWork     []connectdir.AfterContactWorkConfig     `json:"acw,omitempty"`
+	PhoneNumber          []connectdir.PhoneNumberConfig          `json:"pn,omitempty"`
+	PersistentConnection []connectdir.PersistentConnectionConfig `json:"pc,omitempty"`
+	VoiceEnhancement     []connectdir.VoiceEnhancementConfig     `json:"ve,omitempty"`
+}
+
+func scanUser(sc interface{ Scan(...any) error }) (connectdir.User, error) {
+	var u connectdir.User
+	var autoAccept, acw int
+	var persistent sql.NullInt64
+	var sps, configs string
+	var mod int64
+	err := sc.Scan(&u.InstanceID, &u.ID, &u.ARN, &u.Username, &u.IdentityInfo.FirstName, &u.IdentityInfo.LastName,
+		&u.IdentityInfo.Email, &u.IdentityInfo.SecondaryEmail, &u.IdentityInfo.Mobile, &u.DirectoryUserID,
+		&u.PhoneConfig.PhoneType, &autoAccept, &acw, &u.PhoneConfig.DeskPhoneNumber, &persistent, &sps,
+		&u.RoutingProfileID, &u.HierarchyGroupID, &u.HierarchyPath, &configs, &mod, &u.LastModifiedRegion)
+	if err != nil {
+		return u, err
+	}
+	u.PhoneConfig.AutoAccept = autoAccept == 1
+	u.PhoneConfig.AfterContactWorkTimeLimit = int32(acw)
+	if persistent.Valid {
+		v := persistent.Int64 == 1
+		u.PhoneConfig.PersistentConnection = &v
+	}
+	u.LastModifiedTime = fromUS(mod)
+	if err := json.Unmarshal([]byte(sps), &u.SecurityProfileIDs); err != nil {
+		return u, err
+	}
+	var cc channelConfigs
+	if err := json.Unmarshal([]byte(configs), &cc); err != nil {
+		return u, err
+	}
+	u.AutoAcceptConfigs, u.AfterContactWorkConfigs, u.PhoneNumberConfigs = cc.AutoAccept, cc.AfterContactWork, cc.PhoneNumber
+	u.PersistentConnectionConfigs, u.VoiceEnhancementConfigs = cc.PersistentConnection, cc.VoiceEnhancement
+	return u, nil
+}
+
+// userValues are the mutable columns of a user, in the order of userSets.
+func userValues(u connectdir.User) ([]any, error) {
+	sps, err := json.Marshal(u.SecurityProfileIDs)
+	if err != nil {
+		return nil, err
+	}
+	cc, err := json.Marshal(channelConfigs{u.AutoAcceptConfigs, u.AfterContactWorkConfigs, u.PhoneNumberConfigs,
+		u.PersistentConnectionConfigs, u.VoiceEnhancementConfigs})
+	if err != nil {
+		return nil, err
+	}
+	var persistent any
+	if p := u.PhoneConfig.PersistentConnection; p != nil {
+		persistent = b2i(*p)
+	}
+	var group any
+	if u.HierarchyGroupID != "" {
+		group = u.HierarchyGroupID
+	}
+	id := u.IdentityInfo
+	return []any{id.FirstName, strings.ToLower(id.FirstName), id.LastName, strings.ToLower(id.LastName), id.Email,
+		id.SecondaryEmail, id.Mobile, u.DirectoryUserID, u.PhoneConfig.PhoneType, b2i(u.PhoneConfig.AutoAccept),
+		u.PhoneConfig.AfterContactWorkTimeLimit, u.PhoneConfig.DeskPhoneNumber, persistent, string(sps),
+		u.RoutingProfileID, group, u.HierarchyPath, string(cc), us(u.LastModifiedTime), u.LastModifiedRegion}, nil
+}
+
+var userSets = []string{"first_name", "first_lc", "last_name", "last_lc", "email", "secondary_email", "mobile",
+	"directory_user_id", "phone_type", "auto_accept", "acw_limit", "desk_phone", "persistent", "security_profile_ids",
+	"routing_profile_id", "hierarchy_group_id", "hierarchy_path", "channel_configs", "modified_us", "region"}
+
+func placeholders(from, n int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("$" + strconv.Itoa(from+i))
+	}
+	return b.String()
+}
+
+var insertUserSQL = `INSERT INTO users (instance_id, id, arn, username, username_lc, password_hash, ` +
+	strings.Join(userSets, ", ") + `) VALUES (` + placeholders(1, 6+len(userSets)) + `)`
+
+func (t *tx) InsertUser(u connectdir.User, passwordHash string) error {
+	vals, err := userValues(u)
+	if err != nil {
+		return err
+	}
+	args := append([]any{u.InstanceID, u.ID, u.ARN, u.Username, strings.ToLower(u.Username), passwordHash}, vals...)
+	_, err = t.exec(insertUserSQL, args...)
+	return err
+}
+
+var updateUserSQL = func() string {
+	sets := make([]string, len(userSets))
+	for i, c := range userSets {
+		sets[i] = c + " = $" + strconv.Itoa(i+3)
+	}
+	return `UPDATE users SET ` + strings.Join(sets, ", ") + ` WHERE instance_id = $1 AND id = $2`
+}()
+
+func (t *tx) UpdateUser(u connectdir.User) error {
+	vals, err := userValues(u)
+	if err != nil {
+		return err
+	}
+	_, err = t.exec(updateUserSQL, append([]any{u.InstanceID, u.ID}, vals...)...)
+	return err
+}
+
+func (t *tx) GetUser(instanceID, id string) (connectdir.User, error) {
+	u, err := scanUser(t.row(`SELECT `+userCols+` FROM users WHERE instance_id = $1 AND id = $2`, instanceID, id))
+	if err != nil {
+		return u, noRows(err)
+	}
+	u.Tags, err = t.Tags(instanceID, id)
+	return u, err
+}
+
+func (t *tx) UsernameTaken(instanceID, username string) (bool, error) {
+	var n int
+	err := t.row(`SELECT count(*) FROM users WHERE instance_id = $1 AND username = $2`, instanceID, username).Scan(&n)
+	return n > 0, err
+}
+
+func (t *tx) DeleteUser(instanceID, id string) error {
+	if _, err := t.exec(`DELETE FROM tags WHERE instance_id = $1 AND resource_id = $2`, instanceID, id); err != nil {
+		return err
+	}
+	_, err := t.exec(`DELETE FROM users WHERE instance_id = $1 AND id = $2`, instanceID, id)
+	return err
+}
+
+func (t *tx) ListUsers(instanceID, after string, limit int) ([]connectdir.User, error) {
+	rows, err := t.query(`SELECT `+userCols+` FROM users WHERE instance_id = $1 AND username > $2 ORDER BY username LIMIT $3`, instanceID, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	users, err := collect(rows, scanUser)
+	if err != nil {
+		return nil, err
+	}
+	return users, t.attachUserTags(instanceID, users)
+}
+
+func (t *tx) SearchUsers(instanceID string, c connectdir.Cond, after string, limit int) ([]connectdir.User, int64, error) {
+	args := []any{instanceID}
+	where := compile(c, &args)
+	var total int64
+	if err := t.row(`SELECT count(*) FROM users u WHERE u.instance_id = $1 AND `+where, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	n := len(args)
+	args = append(args, after, limit)
+	rows, err := t.query(`SELECT `+userCols+` FROM users u WHERE u.instance_id = $1 AND `+where+
+		` AND u.id > $`+strconv.Itoa(n+1)+` ORDER BY u.id LIMIT $`+strconv.Itoa(n+2), args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	users, err := collect(rows, scanUser)
+	if err != nil {
+		return nil, 0, err
+	}
+	return users, total, t.attachUserTags(instanceID, users)
+}
+
+// compile turns a condition tree into SQL over the users table aliased u, appending its
+// parameters to args.
+func compile(c connectdir.Cond, args *[]any) string {
+	arg := func(v any) string {
+		*args = append(*args, v)
+		return "$" + strconv.Itoa(len(*args))
+	}
+	switch c.Op {
+	case connectdir.OpAnd, connectdir.OpOr:
+		if len(c.Children) == 0 {
+			return "1=1"
+		}
+		sep := " AND "
+		if c.Op == connectdir.OpOr {
+			sep = " OR "
+		}
+		parts := make([]string, len(c.Children))
+		for i, ch := range c.Children {
+			parts[i] = compile(ch, args)
+		}
+		return "(" + strings.Join(parts, sep) + ")"
+	case connectdir.OpString:
+		col := map[string]string{
+			connectdir.FieldUsername: "u.username_lc", connectdir.FieldFirstName: "u.first_lc",
+			connectdir.FieldLastName: "u.last_lc", connectdir.FieldResourceID: "u.id",
+			connectdir.FieldRoutingProfileID: "u.routing_profile_id",
+		}[c.Field]
+		if c.Field == connectdir.FieldSecurityProfileID {
+			// The ids are kept as a JSON array of UUIDs; a quoted id cannot match part of another.
+			return "u.security_profile_ids LIKE " + arg(`%"`+likeEscape(c.Value)+`"%`) + ` ESCAPE '\'`
+		}
+		if col == "" {
+			return "1=0"
+		}
+		switch c.Comparison {
+		case "STARTS_WITH":
+			return col + " LIKE " + arg(likeEscape(c.Value)+"%") + ` ESCAPE '\'`
+		case "CONTAINS":
+			return col + " LIKE " + arg("%"+likeEscape(c.Value)+"%") + ` ESCAPE '\'`
+		default:
+			return col + " = " + arg(c.Value)
+		}
+	case connectdir.OpGroup:
+		if c.GroupPath == "" {
+			return "1=0"
+		}
+		if !c.WithChildren {
+			return "u.hierarchy_path = " + arg(c.GroupPath)
+		}
+		// Every path below "/a/b/" starts with it, and '0' is the byte after '/': one index range.
+		hi := c.GroupPath[:len(c.GroupPath)-1] + "0"
+		return "(u.hierarchy_path >= " + arg(c.GroupPath) + " AND u.hierarchy_path < " + arg(hi) + ")"
+	case connectdir.OpTag:
+		return "EXISTS (SELECT 1 FROM tags t WHERE t.resource_id = u.id AND t.key = " + arg(c.TagKey) +
+			" AND t.value = " + arg(c.TagValue) + ")"
+	}
+	return "1=1"
+}
+
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+func (t *tx) attachUserTags(instanceID string, users []connectdir.User) error {
+	ids := make([]string, len(users))
+	for i, u := range users {
+		ids[i] = u.ID
+	}
+	tags, err := t.tagsOf(instanceID, ids)
+	if err != nil {
+		return err
+	}
+	for i := range users {
+		users[i].Tags = tags[users[i].ID]
+	}
+	return nil
+}
+
+func (t *tx) CountUsersByGroup(instanceID string) (map[string]int64, error) {
+	rows, err := t.query(`SELECT hierarchy_group_id, count(*) FROM users WHERE instance_id = $1 AND hierarchy_group_id IS NOT NULL GROUP BY hierarchy_group_id`, instanceID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	m := map[string]int64{}
+	for rows.Next() {
+		var id string
+		var n int64
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, err
+		}
+		m[id] = n
+	}
+	return m, rows.Err()
+}
+
+// ---- hierarchy ----
+
+func (t *tx) GetLevels(instanceID string) ([]connectdir.HierarchyLevel, error) {
+	rows, err := t.query(`SELECT level, arn, name, modified_us, region FROM hierarchy_levels WHERE instance_id = $1 ORDER BY level`, instanceID)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, func(sc interface{ Scan(...any) error }) (connectdir.HierarchyLevel, error) {
+		var l connectdir.HierarchyLevel
+		var mod int64
+		err := sc.Scan(&l.Number, &l.ARN, &l.Name, &mod, &l.LastModifiedRegion)
+		l.LastModifiedTime = fromUS(mod)
+		return l, err
+	})
+}
+
+func (t *tx) PutLevels(instanceID string, levels []connectdir.HierarchyLevel) error {
+	if _, err := t.exec(`DELETE FROM hierarchy_levels WHERE instance_id = $1`, instanceID); err != nil {
+		return err
+	}
+	for _, l := range levels {
+		if _, err := t.exec(`INSERT INTO hierarchy_levels (instance_id, level, arn, name, modified_us, region) VALUES ($1,$2,$3,$4,$5,$6)`,
+			instanceID, l.Number, l.ARN, l.Name, us(l.LastModifiedTime), l.LastModifiedRegion); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+const groupCols = `instance_id, id, arn, name, level, parent_key, path, modified_us, region`
+
+func scanGroup(sc interface{ Scan(...any) error }) (connectdir.HierarchyGroup, error) {
+	var g connectdir.HierarchyGroup
+	var mod int64
+	err := sc.Scan(&g.InstanceID, &g.ID, &g.ARN, &g.Name, &g.Level, &g.ParentID, &g.Path, &mod, &g.LastModifiedRegion)
+	g.LastModifiedTime = fromUS(mod)
+	return g, err
+}
+
+func (t *tx) InsertGroup(g connectdir.HierarchyGroup) error {
+	var parent any
+	if g.ParentID != "" {
+		parent = g.ParentID
+	}
+	_, err := t.exec(`INSERT INTO hierarchy_groups (instance_id, id, arn, name, level, parent_id, parent_key, path, modified_us, region)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`,
+		g.InstanceID, g.ID, g.ARN, g.Name, g.Level, parent, g.ParentID, g.Path, us(g.LastModifiedTime), g.LastModifiedRegion)
+	return err
+}
+
+func (t *tx) GetGroup(instanceID, id string) (connectdir.HierarchyGroup, error) {
+	g, err := scanGroup(t.row(`SELECT `+groupCols+` FROM hierarchy_groups WHERE instance_id = $1 AND id = $2`, instanceID, id))
+	if err != nil {
+		return g, noRows(err)
+	}
+	g.Tags, err = t.Tags(instanceID, id)
+	return g, err
+}
+
+func (t *tx) GetGroups(instanceID string, ids []string) ([]connectdir.HierarchyGroup, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := []any{instanceID}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	rows, err := t.query(`SELECT `+groupCols+` FROM hierarchy_groups WHERE instance_id = $1 AND id IN (`+placeholders(2, len(ids))+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, scanGroup)
+}
+
+func (t *tx) RenameGroup(instanceID, id, name string, at time.Time, region string) error {
+	_, err := t.exec(`UPDATE hierarchy_groups SET name = $3, modified_us = $4, region = $5 WHERE instance_id = $1 AND id = $2`,
+		instanceID, id, name, us(at), region)
+	return err
+}
+
+func (t *tx) DeleteGroup(instanceID, id string) error {
+	if _, err := t.exec(`DELETE FROM tags WHERE instance_id = $1 AND resource_id = $2`, instanceID, id); err != nil {
+		return err
+	}
+	_, err := t.exec(`DELETE FROM hierarchy_groups WHERE instance_id = $1 AND id = $2`, instanceID, id)
+	return err
+}
+
+func (t *tx) ListGroups(instanceID, after string, limit int) ([]connectdir.HierarchyGroup, error) {
+	rows, err := t.query(`SELECT `+groupCols+` FROM hierarchy_groups WHERE instance_id = $1 AND id > $2 ORDER BY id LIMIT $3`, instanceID, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, scanGroup)
+}
+
+func (t *tx) SiblingNamed(instanceID, parentID, name string) (string, error) {
+	var id string
+	err := t.row(`SELECT id FROM hierarchy_groups WHERE instance_id = $1 AND parent_key = $2 AND name = $3`, instanceID, parentID, name).Scan(&id)
+	if err == sql.ErrNoRows {
+		return "", nil
+	}
+	return id, err
+}
+
+func (t *tx) count(query string, args ...any) (n int64, err error) {
+	err = t.row(query, args...).Scan(&n)
+	return n, err
+}
+
+func (t *tx) CountGroupsAtLevel(instanceID string, level int) (int64, error) {
+	return t.count(`SELECT count(*) FROM hierarchy_groups WHERE instance_id = $1 AND level = $2`, instanceID, level)
+}
+
+func (t *tx) CountChildGroups(instanceID, id string) (int64, error) {
+	return t.count(`SELECT count(*) FROM hierarchy_groups WHERE instance_id = $1 AND parent_id = $2`, instanceID, id)
+}
+
+func (t *tx) CountUsersInGroup(instanceID, id string) (int64, error) {
+	return t.count(`SELECT count(*) FROM users WHERE instance_id = $1 AND hierarchy_group_id = $2`, instanceID, id)
+}
+
+// ---- tags ----
+
+func (t *tx) TagResource(instanceID, resourceID string, tags map[string]string) error {
+	for k, v := range tags {
+		if _, err := t.exec(`INSERT INTO tags (instance_id, resource_id, key, value) VALUES ($1,$2,$3,$4)
+			ON CONFLICT (resource_id, key) DO UPDATE SET value = excluded.value`, instanceID, resourceID, k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *tx) UntagResource(instanceID, resourceID string, keys []string) error {
+	for _, k := range keys {
+		if _, err := t.exec(`DELETE FROM tags WHERE instance_id = $1 AND resource_id = $2 AND key = $3`, instanceID, resourceID, k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *tx) Tags(instanceID, resourceID string) (map[string]string, error) {
+	m, err := t.tagsOf(instanceID, []string{resourceID})
+	return m[resourceID], err
+}
+
+// tagsOf loads the tags of many resources in one query.
+func (t *tx) tagsOf(instanceID string, ids []string) (map[string]map[string]string, error) {
+	out := map[string]map[string]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := []any{instanceID}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	rows, err := t.query(`SELECT resource_id, key, value FROM tags WHERE instance_id = $1 AND resource_id IN (`+placeholders(2, len(ids))+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, k, v string
+		if err := rows.Scan(&id, &k, &v); err != nil {
+			return nil, err
+		}
+		if out[id] == nil {
+			out[id] = map[string]string{}
+		}
+		out[id][k] = v
+	}
+	return out, rows.Err()
+}
+
+// ---- credentials ----
+
+func (t *tx) InsertAccessKey(k connectdir.AccessKey) error {
+	_, err := t.exec(`INSERT INTO access_keys (id, secret_sealed, user_name, created_us) VALUES ($1,$2,$3,$4)`,
+		k.ID, k.SecretEncrypted, k.UserName, us(k.CreatedTime))
+	return err
+}
+
+func scanKey(sc interface{ Scan(...any) error }) (connectdir.AccessKey, error) {
+	var k connectdir.AccessKey
+	var created int64
+	err := sc.Scan(&k.ID, &k.SecretEncrypted, &k.UserName, &created)
+	k.CreatedTime = fromUS(created)
+	return k, err
+}
+
+func (t *tx) GetAccessKey(id string) (connectdir.AccessKey, error) {
+	k, err := scanKey(t.row(`SELECT id, secret_sealed, user_name, created_us FROM access_keys WHERE id = $1`, id))
+	return k, noRows(err)
+}
+
+func (t *tx) ListAccessKeys() ([]connectdir.AccessKey, error) {
+	rows, err := t.query(`SELECT id, secret_sealed, user_name, created_us FROM access_keys ORDER BY created_us, id`)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, scanKey)
+}
+
+func (t *tx) InsertFederationToken(instanceID, userID string, accessHash, refreshHash []byte, tok connectdir.FederationToken) error {
+	_, err := t.exec(`INSERT INTO federation_tokens (access_hash, refresh_hash, instance_id, user_id, access_exp, refresh_exp) VALUES ($1,$2,$3,$4,$5,$6)`,
+		accessHash, refreshHash, instanceID, userID, us(tok.AccessTokenExpiration), us(tok.RefreshTokenExpiration))
+	return err
+}
+
+func collect[T any](rows *sql.Rows, scan func(interface{ Scan(...any) error }) (T, error)) ([]T, error) {
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}

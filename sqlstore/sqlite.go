@@ -1,0 +1,77 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	"github.com/pressly/goose/v3"
+	"modernc.org/sqlite" // pure Go, so a plain go build needs no cgo
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// OpenSQLite opens (creating if needed) the SQLite database connectdir.db in dir and migrates it.
+func OpenSQLite(ctx context.Context, dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	path := filepath.Join(dir, "connectdir.db")
+	// Every pragma is set in the DSN so that each pooled connection gets it: the driver's
+	// defaults are no busy timeout, rollback journal and foreign keys off.
+	q := url.Values{}
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)"} {
+		q.Add("_pragma", p)
+	}
+	readDSN := "file:" + path + "?" + q.Encode()
+	q.Set("_txlock", "immediate") // take the write lock at BEGIN, so a writer never fails to upgrade
+	writeDSN := "file:" + path + "?" + q.Encode()
+
+	write, err := sql.Open("sqlite", writeDSN)
+	if err != nil {
+		return nil, err
+	}
+	write.SetMaxOpenConns(1)
+	if err := migrate(ctx, write, goose.DialectSQLite3, "sqlite"); err != nil {
+		write.Close()
+		return nil, fmt.Errorf("migrate %s: %w", path, err)
+	}
+	read, err := sql.Open("sqlite", readDSN)
+	if err != nil {
+		write.Close()
+		return nil, err
+	}
+	read.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
+	read.SetMaxIdleConns(max(4, runtime.GOMAXPROCS(0)))
+	return &Store{write: write, read: read, d: sqliteDialect{}}, nil
+}
+
+type sqliteDialect struct{}
+
+func (sqliteDialect) conflict(err error) string {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return ""
+	}
+	switch e.Code() {
+	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		return "unique"
+	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+		return "foreign"
+	}
+	return ""
+}
+
+func (sqliteDialect) retryable(err error) bool {
+	var e *sqlite.Error
+	return errors.As(err, &e) && (e.Code()&0xff == sqlite3.SQLITE_BUSY)
+}
+
+func (sqliteDialect) writeOpts() *sql.TxOptions { return nil }
+
+// Reads need no options: a SQLite transaction in WAL mode reads one snapshot.
+func (sqliteDialect) readOpts() *sql.TxOptions { return nil }

@@ -1,0 +1,113 @@
+package connectdir
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps the directory. Every Directory call runs inside one Update or View, so a call is
+// one transaction: a refusal or failure rolls back everything it wrote.
+type Store interface {
+	// Update runs fn in a read-write transaction, committing when fn returns nil. A store whose
+	// database reports a serialization failure runs fn again, so fn must not keep state across runs.
+	Update(ctx context.Context, fn func(Tx) error) error
+	// View runs fn in a read-only transaction that sees one consistent snapshot.
+	View(ctx context.Context, fn func(Tx) error) error
+	Close() error
+}
+
+// Tx is one transaction of a Store. Getters return ErrNoRows for a missing row; writers return
+// *ErrConflict when a database constraint refuses them. Resources come back with their Tags.
+// Lists are ordered by the key they page on and return at most limit rows after the key after
+// ("" for the first page).
+type Tx interface {
+	InsertInstance(Instance) error
+	GetInstance(id string) (Instance, error)
+	ListInstances(after string, limit int) ([]Instance, error) // by ID
+	CountInstances() (int, error)
+	DeleteInstance(id string) error // and everything in it
+
+	InsertRoutingProfile(RoutingProfile) error
+	GetRoutingProfile(instanceID, id string) (RoutingProfile, error)
+	ListRoutingProfiles(instanceID, after string, limit int) ([]RoutingProfile, error) // by ID
+	InsertSecurityProfile(SecurityProfile) error
+	GetSecurityProfile(instanceID, id string) (SecurityProfile, error)
+	ListSecurityProfiles(instanceID, after string, limit int) ([]SecurityProfile, error) // by ID
+	CountUsersWithRoutingProfile(instanceID, id string) (int64, error)
+
+	InsertUser(u User, passwordHash string) error
+	GetUser(instanceID, id string) (User, error)
+	UsernameTaken(instanceID, username string) (bool, error)
+	// UpdateUser writes every mutable member of u (not Username, not the password).
+	UpdateUser(u User) error
+	DeleteUser(instanceID, id string) error
+	ListUsers(instanceID, after string, limit int) ([]User, error) // by Username
+	// SearchUsers returns the users matching c, by ID, and how many match in all.
+	SearchUsers(instanceID string, c Cond, after string, limit int) ([]User, int64, error)
+	// CountUsersByGroup counts the users assigned directly to each group.
+	CountUsersByGroup(instanceID string) (map[string]int64, error)
+
+	GetLevels(instanceID string) ([]HierarchyLevel, error) // LevelOne first
+	PutLevels(instanceID string, levels []HierarchyLevel) error
+	InsertGroup(HierarchyGroup) error
+	GetGroup(instanceID, id string) (HierarchyGroup, error)
+	// GetGroups returns the groups of ids that exist, in any order.
+	GetGroups(instanceID string, ids []string) ([]HierarchyGroup, error)
+	RenameGroup(instanceID, id, name string, at time.Time, region string) error
+	DeleteGroup(instanceID, id string) error
+	ListGroups(instanceID, after string, limit int) ([]HierarchyGroup, error) // by ID
+	// SiblingNamed returns the id of the group named name under parentID ("" for LevelOne), or "".
+	SiblingNamed(instanceID, parentID, name string) (string, error)
+	CountGroupsAtLevel(instanceID string, level int) (int64, error)
+	CountChildGroups(instanceID, id string) (int64, error)
+	CountUsersInGroup(instanceID, id string) (int64, error)
+
+	// TagResource merges tags into a resource's tags; UntagResource removes keys.
+	TagResource(instanceID, resourceID string, tags map[string]string) error
+	UntagResource(instanceID, resourceID string, keys []string) error
+	Tags(instanceID, resourceID string) (map[string]string, error)
+
+	InsertAccessKey(AccessKey) error
+	GetAccessKey(id string) (AccessKey, error)
+	ListAccessKeys() ([]AccessKey, error)
+	InsertFederationToken(instanceID, userID string, accessHash, refreshHash []byte, tok FederationToken) error
+}
+
+// Cond is a user search condition tree: the SearchUsers criteria and filter, with group ids
+// resolved to paths.
+type Cond struct {
+	Op       CondOp
+	Children []Cond // OpAnd, OpOr
+
+	Field      string // OpString: one of the SearchField constants
+	Comparison string // OpString: EXACT, STARTS_WITH or CONTAINS
+	Value      string // OpString: lower-cased for the name fields, which compare case-insensitively
+
+	GroupID      string // OpGroup: the group asked for; the Directory fills GroupPath from it
+	GroupPath    string // OpGroup: path of the group ("" when it does not exist: matches nothing)
+	WithChildren bool   // OpGroup: also users in groups below it
+
+	TagKey, TagValue string // OpTag
+}
+
+// CondOp is the kind of a Cond node.
+type CondOp int
+
+const (
+	OpAll CondOp = iota // matches every user
+	OpAnd
+	OpOr
+	OpString
+	OpGroup
+	OpTag
+)
+
+// Search fields of a string condition, as the store names them.
+const (
+	FieldUsername          = "username"
+	FieldFirstName         = "firstname"
+	FieldLastName          = "lastname"
+	FieldResourceID        = "resourceid"
+	FieldRoutingProfileID  = "routingprofileid"
+	FieldSecurityProfileID = "securityprofileid"
+)

@@ -1,0 +1,92 @@
+package connectdir
+
+import (
+	"context"
+	"strings"
+)
+
+// MaxTags is how many tags one resource may carry.
+const MaxTags = 50
+
+// taggable resolves an ARN of this server to the instance and resource it names. Users,
+// hierarchy groups, routing and security profiles and instances can be tagged.
+func (d *Directory) taggable(tx Tx, arn string) (instanceID, resourceID string, err error) {
+	prefix := "arn:aws:connect:" + d.Region + ":" + d.AccountID + ":instance/"
+	rest, ok := strings.CutPrefix(arn, prefix)
+	if !ok {
+		if strings.HasPrefix(arn, "arn:") {
+			return "", "", notFound("Resource not found: %s", arn)
+		}
+		return "", "", invalidParam("resourceArn is not a valid ARN: %s", arn)
+	}
+	parts := strings.Split(rest, "/")
+	instanceID = parts[0]
+	if _, err := getInstance(tx, instanceID); err != nil {
+		return "", "", err
+	}
+	if len(parts) == 1 {
+		return instanceID, instanceID, nil
+	}
+	if len(parts) != 3 {
+		return "", "", invalidParam("resourceArn is not a valid ARN: %s", arn)
+	}
+	id := parts[2]
+	switch parts[1] {
+	case "agent":
+		_, err = getUser(tx, instanceID, id)
+	case "agent-group":
+		_, err = getGroup(tx, instanceID, id)
+	case "routing-profile":
+		_, err = getRoutingProfile(tx, instanceID, id)
+	case "security-profile":
+		_, err = getSecurityProfile(tx, instanceID, id)
+	default:
+		err = invalidParam("Resources of type %s cannot be tagged here", parts[1])
+	}
+	return instanceID, id, err
+}
+
+// TagResource adds or replaces tags on the resource an ARN names.
+func (d *Directory) TagResource(ctx context.Context, arn string, tags map[string]string) error {
+	return d.update(ctx, func(tx Tx) error {
+		inst, id, err := d.taggable(tx, arn)
+		if err != nil {
+			return err
+		}
+		if err := tx.TagResource(inst, id, tags); err != nil {
+			return err
+		}
+		all, err := tx.Tags(inst, id)
+		if err != nil {
+			return err
+		}
+		if len(all) > MaxTags {
+			return invalidParam("A resource can have at most %d tags", MaxTags)
+		}
+		return nil
+	})
+}
+
+// UntagResource removes tag keys from the resource an ARN names.
+func (d *Directory) UntagResource(ctx context.Context, arn string, keys []string) error {
+	return d.update(ctx, func(tx Tx) error {
+		inst, id, err := d.taggable(tx, arn)
+		if err != nil {
+			return err
+		}
+		return tx.UntagResource(inst, id, keys)
+	})
+}
+
+// ListTags returns the tags of the resource an ARN names.
+func (d *Directory) ListTags(ctx context.Context, arn string) (tags map[string]string, err error) {
+	err = d.view(ctx, func(tx Tx) error {
+		inst, id, err := d.taggable(tx, arn)
+		if err != nil {
+			return err
+		}
+		tags, err = tx.Tags(inst, id)
+		return err
+	})
+	return tags, err
+}
