@@ -1,0 +1,69 @@
+package awsapi
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/connectdir/connectdir"
+	"github.com/connectdir/connectdir/awsapi/model"
+	"github.com/connectdir/connectdir/sigv4"
+)
+
+// exception is an AWS error as the wire carries it.
+type exception struct {
+	name   string
+	status int
+}
+
+// exceptions maps each refusal kind to its AWS exception: the one place that decides names and
+// HTTP statuses (the statuses are the model's httpStatusCode of each error shape).
+var exceptions = map[connectdir.Kind]exception{
+	connectdir.KindInternal:         {"InternalServiceException", http.StatusInternalServerError},
+	connectdir.KindNotFound:         {"ResourceNotFoundException", http.StatusNotFound},
+	connectdir.KindDuplicate:        {"DuplicateResourceException", http.StatusConflict},
+	connectdir.KindInUse:            {"ResourceInUseException", http.StatusConflict},
+	connectdir.KindInvalidParameter: {"InvalidParameterException", http.StatusBadRequest},
+	connectdir.KindInvalidRequest:   {"InvalidRequestException", http.StatusBadRequest},
+	connectdir.KindLimitExceeded:    {"LimitExceededException", http.StatusTooManyRequests},
+	connectdir.KindQuotaExceeded:    {"ServiceQuotaExceededException", http.StatusPaymentRequired},
+	connectdir.KindThrottled:        {"ThrottlingException", http.StatusTooManyRequests},
+	connectdir.KindUserNotFound:     {"UserNotFoundException", http.StatusNotFound},
+	connectdir.KindAccessDenied:     {"AccessDeniedException", http.StatusForbidden},
+}
+
+// errorBody is the rest-json error document; the SDKs read the name from X-Amzn-ErrorType.
+type errorBody struct {
+	Message      string `json:"Message"`
+	ResourceType string `json:"ResourceType,omitempty"`
+	ResourceId   string `json:"ResourceId,omitempty"`
+}
+
+// writeError answers with the AWS exception for err. Internal errors are logged, not shown.
+func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) string {
+	var (
+		ex   exception
+		body errorBody
+	)
+	var de *connectdir.Error
+	var se *sigv4.Error
+	var ve *model.Violation
+	switch {
+	case errors.As(err, &se):
+		ex, body.Message = exception{se.Code, se.Status}, se.Message
+	case errors.As(err, &ve):
+		ex, body.Message = exceptions[connectdir.KindInvalidParameter], ve.Message
+	case errors.As(err, &de):
+		ex, body = exceptions[de.Kind], errorBody{Message: de.Message, ResourceType: de.ResourceType, ResourceId: de.ResourceID}
+	default:
+		log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		ex, body.Message = exceptions[connectdir.KindInternal], "An internal error occurred."
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Amzn-ErrorType", ex.name)
+	w.WriteHeader(ex.status)
+	_ = json.NewEncoder(w).Encode(body)
+	return ex.name
+}

@@ -1,0 +1,581 @@
+package awsapi
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	"github.com/connectdir/connectdir"
+)
+
+// operations is the table of served operations by model name.
+func (s *Server) operations() map[string]handlerFunc {
+	return map[string]handlerFunc{
+		"CreateInstance": s.createInstance, "DescribeInstance": s.describeInstance,
+		"ListInstances": s.listInstances, "DeleteInstance": s.deleteInstance,
+
+		"CreateUser": s.createUser, "DescribeUser": s.describeUser, "ListUsers": s.listUsers,
+		"DeleteUser": s.deleteUser, "UpdateUserIdentityInfo": s.updateUserIdentityInfo,
+		"UpdateUserPhoneConfig": s.updateUserPhoneConfig, "UpdateUserRoutingProfile": s.updateUserRoutingProfile,
+		"UpdateUserSecurityProfiles": s.updateUserSecurityProfiles, "UpdateUserHierarchy": s.updateUserHierarchy,
+		"SearchUsers": s.searchUsers,
+
+		"ListRoutingProfiles": s.listRoutingProfiles, "DescribeRoutingProfile": s.describeRoutingProfile,
+		"ListSecurityProfiles": s.listSecurityProfiles, "DescribeSecurityProfile": s.describeSecurityProfile,
+
+		"DescribeUserHierarchyStructure": s.describeHierarchyStructure,
+		"UpdateUserHierarchyStructure":   s.updateHierarchyStructure,
+		"CreateUserHierarchyGroup":       s.createHierarchyGroup, "DescribeUserHierarchyGroup": s.describeHierarchyGroup,
+		"ListUserHierarchyGroups": s.listHierarchyGroups, "UpdateUserHierarchyGroupName": s.renameHierarchyGroup,
+		"DeleteUserHierarchyGroup": s.deleteHierarchyGroup,
+
+		"TagResource": s.tagResource, "UntagResource": s.untagResource, "ListTagsForResource": s.listTags,
+		"GetFederationToken": s.getFederationToken,
+	}
+}
+
+// page reads MaxResults (with its default) and the key carried by NextToken.
+func page(rq *request, op, scope string, def int) (key string, limit int, err error) {
+	limit = def
+	if v := rq.query("maxResults"); v != "" {
+		limit, _ = strconv.Atoi(v) // the model check already refused a non-integer
+	}
+	key, err = decodeToken(rq.query("nextToken"), op, scope)
+	return key, limit, err
+}
+
+// nextToken returns the token for the page after items, or "" on the last page. Lists ask the
+// store for limit+1 rows so that a full last page does not hand out a token to an empty page.
+func nextToken[T any](items []T, limit int, op, scope string, key func(T) string) ([]T, string) {
+	if len(items) <= limit {
+		return items, ""
+	}
+	items = items[:limit]
+	return items, encodeToken(op, scope, key(items[limit-1]))
+}
+
+// ---- instances ----
+
+func instanceWire(i connectdir.Instance) instanceSummary {
+	return instanceSummary{Id: i.ID, Arn: i.ARN, IdentityManagementType: i.IdentityManagementType, InstanceAlias: i.Alias,
+		CreatedTime: ts(i.CreatedTime), InstanceStatus: i.Status, InboundCallsEnabled: i.InboundCallsEnabled,
+		OutboundCallsEnabled: i.OutboundCallsEnabled}
+}
+
+func (s *Server) createInstance(ctx context.Context, rq *request) (any, error) {
+	var in struct {
+		IdentityManagementType string
+		InstanceAlias          string
+		DirectoryId            string
+		InboundCallsEnabled    bool
+		OutboundCallsEnabled   bool
+		Tags                   map[string]string
+	}
+	if err := rq.decode(&in); err != nil {
+		return nil, err
+	}
+	inst, err := s.dir.CreateInstance(ctx, connectdir.Instance{Alias: in.InstanceAlias, IdentityManagementType: in.IdentityManagementType,
+		DirectoryID: in.DirectoryId, InboundCallsEnabled: in.InboundCallsEnabled, OutboundCallsEnabled: in.OutboundCallsEnabled, Tags: in.Tags})
+	if err != nil {
+		return nil, err
+	}
+	return map[string]string{"Id": inst.ID, "Arn": inst.ARN}, nil
+}
+
+func (s *Server) describeInstance(ctx context.Context, rq *request) (any, error) {
+	inst, err := s.dir.DescribeInstance(ctx, rq.path("InstanceId"))
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"Instance": instance{instanceWire(inst), inst.Tags}}, nil
+}
+
+func (s *Server) listInstances(ctx context.Context, rq *request) (any, error) {
+	const op = "ListInstances"
+	after, limit, err := page(rq, op, "", 10)
+	if err != nil {
+		return nil, err
+	}
+	list, err := s.dir.ListInstances(ctx, after, limit+1)
+	if err != nil {
+		return nil, err
+	}
+	list, next := nextToken(list, limit, op, "", func(i connectdir.Instance) string { return i.ID })
+	out := make([]instanceSummary, len(list))
+	for i, inst := range list {
+		out[i] = instanceWire(inst)
+	}
+	return struct {
+		InstanceSummaryList []instanceSummary
+		NextToken           string `json:",omitempty"`
+	}{out, next}, nil
+}
+
+func (s *Server) deleteInstance(ctx context.Context, rq *request) (any, error) {
+	return nil, s.dir.DeleteInstance(ctx, rq.path("InstanceId"))
+}
+
+// ---- users ----
+
+func (s *Server) createUser(ctx context.Context, rq *request) (any, error) {
+	var in struct {
+		userMembers
+		Password string
+	}
+	if err := rq.decode(&in); err != nil {
+		return nil, err
+	}
+	u := in.domain()
+	u.InstanceID = rq.path("InstanceId")
+	created, err := s.dir.CreateUser(ctx, connectdir.NewUser{User: u, Password: in.Password}, in.PhoneConfig != nil)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]string{"UserId": created.ID, "UserArn": created.ARN}, nil
+}
+
+func (s *Server) describeUser(ctx context.Context, rq *request) (any, error) {
+	u, err := s.dir.DescribeUser(ctx, rq.path("InstanceId"), rq.path("UserId"))
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"User": user{Id: u.ID, Arn: u.ARN, userMembers: userWire(u),
+		LastModifiedTime: ts(u.LastModifiedTime), LastModifiedRegion: u.LastModifiedRegion}}, nil
+}
+
+func (s *Server) listUsers(ctx context.Context, rq *request) (any, error) {
+	const op = "ListUsers"
+	instanceID := rq.path("InstanceId")
+	after, limit, err := page(rq, op, instanceID, 100)
+	if err != nil {
+		return nil, err
+	}
+	list, err := s.dir.ListUsers(ctx, instanceID, after, limit+1)
+	if err != nil {
+		return nil, err
+	}
+	list, next := nextToken(list, limit, op, instanceID, func(u connectdir.User) string { return u.Username })
+	out := make([]userSummary, len(list))
+	for i, u := range list {
+		out[i] = userSummary{Id: u.ID, Arn: u.ARN, Username: u.Username, LastModifiedTime: ts(u.LastModifiedTime), LastModifiedRegion: u.LastModifiedRegion}
+	}
+	return struct {
+		UserSummaryList []userSummary
+		NextToken       string `json:",omitempty"`
+	}{out, next}, nil
+}
+
+func (s *Server) deleteUser(ctx context.Context, rq *request) (any, error) {
+	return nil, s.dir.DeleteUser(ctx, rq.path("InstanceId"), rq.path("UserId"))
+}
+
+func (s *Server) updateUserIdentityInfo(ctx context.Context, rq *request) (any, error) {
+	var in struct{ IdentityInfo identityInfo }
+	if err := rq.decode(&in); err != nil {
+		return nil, err
+	}
+	return nil, s.dir.UpdateUserIdentityInfo(ctx, rq.path("InstanceId"), rq.path("UserId"), connectdir.IdentityInfo(in.IdentityInfo))
+}
+
+func (s *Server) updateUserPhoneConfig(ctx context.Context, rq *request) (any, error) {
+	var in struct{ PhoneConfig phoneConfig }
+	if err := rq.decode(&in); err != nil {
+		return nil, err
+	}
+	return nil, s.dir.UpdateUserPhoneConfig(ctx, rq.path("InstanceId"), rq.path("UserId"), connectdir.PhoneConfig(in.PhoneConfig))
+}
+
+func (s *Server) updateUserRoutingProfile(ctx context.Context, rq *request) (any, error) {
+	var in struct{ RoutingProfileId string }
+	if err := rq.decode(&in); err != nil {
+		return nil, err
+	}
+	return nil, s.dir.UpdateUserRoutingProfile(ctx, rq.path("InstanceId"), rq.path("UserId"), in.RoutingProfileId)
+}
+
+func (s *Server) updateUserSecurityProfiles(ctx context.Context, rq *request) (any, error) {
+	var in struct{ SecurityProfileIds []string }
+	if err := rq.decode(&in); err != nil {
+		return nil, err
+	}
+	return nil, s.dir.UpdateUserSecurityProfiles(ctx, rq.path("InstanceId"), rq.path("UserId"), in.SecurityProfileIds)
+}
+
+func (s *Server) updateUserHierarchy(ctx context.Context, rq *request) (any, error) {
+	var in struct{ HierarchyGroupId string }
+	if err := rq.decode(&in); err != nil {
+		return nil, err
+	}
+	return nil, s.dir.UpdateUserHierarchy(ctx, rq.path("InstanceId"), rq.path("UserId"), in.HierarchyGroupId)
+}
+
+func (s *Server) searchUsers(ctx context.Context, rq *request) (any, error) {
+	const op = "SearchUsers"
+	var in struct {
+		InstanceId     string
+		NextToken      string
+		MaxResults     *int
+		SearchCriteria *userSearchCriteria
+		SearchFilter   *userSearchFilter
+	}
+	if err := rq.decode(&in); err != nil {
+		return nil, err
+	}
+	limit := 100
+	if in.MaxResults != nil {
+		limit = *in.MaxResults
+	}
+	after, err := decodeToken(in.NextToken, op, in.InstanceId)
+	if err != nil {
+		return nil, err
+	}
+	cond := connectdir.Cond{Op: connectdir.OpAnd}
+	if in.SearchCriteria != nil {
+		c, err := criteriaCond(*in.SearchCriteria)
+		if err != nil {
+			return nil, err
+		}
+		cond.Children = append(cond.Children, c)
+	}
+	if in.SearchFilter != nil {
+		cond.Children = append(cond.Children, filterConds(*in.SearchFilter)...)
+	}
+	list, total, err := s.dir.SearchUsers(ctx, in.InstanceId, cond, after, limit+1)
+	if err != nil {
+		return nil, err
+	}
+	list, next := nextToken(list, limit, op, in.InstanceId, func(u connectdir.User) string { return u.ID })
+	out := make([]userSearchSummary, len(list))
+	for i, u := range list {
+		m := userWire(u)
+		m.IdentityInfo = &identityInfo{FirstName: u.IdentityInfo.FirstName, LastName: u.IdentityInfo.LastName} // IdentityInfoLite
+		out[i] = userSearchSummary{Id: u.ID, Arn: u.ARN, userMembers: m}
+	}
+	return struct {
+		Users                 []userSearchSummary
+		NextToken             string `json:",omitempty"`
+		ApproximateTotalCount int64
+	}{out, next, total}, nil
+}
+
+// searchFields maps the documented StringCondition field names (matched case-insensitively,
+// as the service does) to the store's.
+var searchFields = map[string]string{
+	"username": connectdir.FieldUsername, "firstname": connectdir.FieldFirstName, "lastname": connectdir.FieldLastName,
+	"resourceid": connectdir.FieldResourceID, "routingprofileid": connectdir.FieldRoutingProfileID,
+	"securityprofileid": connectdir.FieldSecurityProfileID,
+}
+
+func criteriaCond(c userSearchCriteria) (connectdir.Cond, error) {
+	var parts []connectdir.Cond
+	for _, list := range []struct {
+		op    connectdir.CondOp
+		items []userSearchCriteria
+	}{{connectdir.OpOr, c.OrConditions}, {connectdir.OpAnd, c.AndConditions}} {
+		if len(list.items) == 0 {
+			continue
+		}
+		group := connectdir.Cond{Op: list.op}
+		for _, item := range list.items {
+			sub, err := criteriaCond(item)
+			if err != nil {
+				return sub, err
+			}
+			group.Children = append(group.Children, sub)
+		}
+		parts = append(parts, group)
+	}
+	if sc := c.StringCondition; sc != nil {
+		field, ok := searchFields[strings.ToLower(sc.FieldName)]
+		if !ok {
+			return connectdir.Cond{}, connectdir.Errorf(connectdir.KindInvalidParameter,
+				"StringCondition.FieldName %q is not supported: use Username, FirstName, LastName, RoutingProfileId, SecurityProfileId or ResourceId", sc.FieldName)
+		}
+		cmp := sc.ComparisonType
+		if cmp == "" {
+			cmp = "EXACT"
+		}
+		value := sc.Value
+		if field == connectdir.FieldUsername || field == connectdir.FieldFirstName || field == connectdir.FieldLastName {
+			value = strings.ToLower(value)
+		}
+		parts = append(parts, connectdir.Cond{Op: connectdir.OpString, Field: field, Comparison: cmp, Value: value})
+	}
+	if c.ListCondition != nil {
+		return connectdir.Cond{}, connectdir.Errorf(connectdir.KindInvalidParameter, "ListCondition (proficiencies) is not supported by this server")
+	}
+	if hc := c.HierarchyGroupCondition; hc != nil {
+		parts = append(parts, groupCond(*hc))
+	}
+	return connectdir.Cond{Op: connectdir.OpAnd, Children: parts}, nil
+}
+
+func groupCond(hc hierarchyGroupCondition) connectdir.Cond {
+	return connectdir.Cond{Op: connectdir.OpGroup, GroupID: hc.Value, WithChildren: hc.HierarchyGroupMatchType == "WITH_CHILD_GROUPS"}
+}
+
+func tagCond(t tagCondition) connectdir.Cond {
+	return connectdir.Cond{Op: connectdir.OpTag, TagKey: t.TagKey, TagValue: t.TagValue}
+}
+
+func tagAnd(list []tagCondition) connectdir.Cond {
+	c := connectdir.Cond{Op: connectdir.OpAnd}
+	for _, t := range list {
+		c.Children = append(c.Children, tagCond(t))
+	}
+	return c
+}
+
+// filterConds turns a SearchFilter into conditions all of which must hold.
+func filterConds(f userSearchFilter) []connectdir.Cond {
+	var out []connectdir.Cond
+	if tf := f.TagFilter; tf != nil {
+		if len(tf.OrConditions) > 0 {
+			or := connectdir.Cond{Op: connectdir.OpOr}
+			for _, and := range tf.OrConditions {
+				or.Children = append(or.Children, tagAnd(and))
+			}
+			out = append(out, or)
+		}
+		if len(tf.AndConditions) > 0 {
+			out = append(out, tagAnd(tf.AndConditions))
+		}
+		if tf.TagCondition != nil {
+			out = append(out, tagCond(*tf.TagCondition))
+		}
+	}
+	if af := f.UserAttributeFilter; af != nil {
+		attrAnd := func(a attributeAndCondition) connectdir.Cond {
+			c := tagAnd(a.TagConditions)
+			if a.HierarchyGroupCondition != nil {
+				c.Children = append(c.Children, groupCond(*a.HierarchyGroupCondition))
+			}
+			return c
+		}
+		if len(af.OrConditions) > 0 {
+			or := connectdir.Cond{Op: connectdir.OpOr}
+			for _, a := range af.OrConditions {
+				or.Children = append(or.Children, attrAnd(a))
+			}
+			out = append(out, or)
+		}
+		if af.AndCondition != nil {
+			out = append(out, attrAnd(*af.AndCondition))
+		}
+		if af.TagCondition != nil {
+			out = append(out, tagCond(*af.TagCondition))
+		}
+		if af.HierarchyGroupCondition != nil {
+			out = append(out, groupCond(*af.HierarchyGroupCondition))
+		}
+	}
+	return out
+}
+
+// ---- profiles ----
+
+func (s *Server) listRoutingProfiles(ctx context.Context, rq *request) (any, error) {
+	const op = "ListRoutingProfiles"
+	instanceID := rq.path("InstanceId")
+	after, limit, err := page(rq, op, instanceID, 100)
+	if err != nil {
+		return nil, err
+	}
+	list, err := s.dir.ListRoutingProfiles(ctx, instanceID, after, limit+1)
+	if err != nil {
+		return nil, err
+	}
+	list, next := nextToken(list, limit, op, instanceID, func(p connectdir.RoutingProfile) string { return p.ID })
+	out := make([]routingProfileSummary, len(list))
+	for i, p := range list {
+		out[i] = routingProfileSummary{Id: p.ID, Arn: p.ARN, Name: p.Name, LastModifiedTime: ts(p.LastModifiedTime), LastModifiedRegion: p.LastModifiedRegion}
+	}
+	return struct {
+		RoutingProfileSummaryList []routingProfileSummary
+		NextToken                 string `json:",omitempty"`
+	}{out, next}, nil
+}
+
+func (s *Server) describeRoutingProfile(ctx context.Context, rq *request) (any, error) {
+	p, users, err := s.dir.DescribeRoutingProfile(ctx, rq.path("InstanceId"), rq.path("RoutingProfileId"))
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"RoutingProfile": routingProfile{
+		InstanceId: p.InstanceID, Name: p.Name, RoutingProfileArn: p.ARN, RoutingProfileId: p.ID, Description: p.Description,
+		MediaConcurrencies:     []mediaConcurrency{{"VOICE", 1}, {"CHAT", 2}, {"TASK", 10}},
+		DefaultOutboundQueueId: p.DefaultOutboundQueueID, Tags: p.Tags, NumberOfAssociatedUsers: users, IsDefault: p.IsDefault,
+		LastModifiedTime: ts(p.LastModifiedTime), LastModifiedRegion: p.LastModifiedRegion,
+	}}, nil
+}
+
+func (s *Server) listSecurityProfiles(ctx context.Context, rq *request) (any, error) {
+	const op = "ListSecurityProfiles"
+	instanceID := rq.path("InstanceId")
+	after, limit, err := page(rq, op, instanceID, 100)
+	if err != nil {
+		return nil, err
+	}
+	list, err := s.dir.ListSecurityProfiles(ctx, instanceID, after, limit+1)
+	if err != nil {
+		return nil, err
+	}
+	list, next := nextToken(list, limit, op, instanceID, func(p connectdir.SecurityProfile) string { return p.ID })
+	out := make([]securityProfileSummary, len(list))
+	for i, p := range list {
+		out[i] = securityProfileSummary{Id: p.ID, Arn: p.ARN, Name: p.Name, LastModifiedTime: ts(p.LastModifiedTime), LastModifiedRegion: p.LastModifiedRegion}
+	}
+	return struct {
+		SecurityProfileSummaryList []securityProfileSummary
+		NextToken                  string `json:",omitempty"`
+	}{out, next}, nil
+}
+
+func (s *Server) describeSecurityProfile(ctx context.Context, rq *request) (any, error) {
+	p, err := s.dir.DescribeSecurityProfile(ctx, rq.path("InstanceId"), rq.path("SecurityProfileId"))
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"SecurityProfile": securityProfile{Id: p.ID, OrganizationResourceId: p.InstanceID, Arn: p.ARN,
+		SecurityProfileName: p.Name, Description: p.Description, Tags: p.Tags,
+		LastModifiedTime: ts(p.LastModifiedTime), LastModifiedRegion: p.LastModifiedRegion}}, nil
+}
+
+// ---- hierarchy ----
+
+func (s *Server) describeHierarchyStructure(ctx context.Context, rq *request) (any, error) {
+	levels, err := s.dir.DescribeHierarchyStructure(ctx, rq.path("InstanceId"))
+	if err != nil {
+		return nil, err
+	}
+	hs := map[string]hierarchyLevel{}
+	for _, l := range levels {
+		hs[connectdir.LevelNames[l.Number-1]] = hierarchyLevel{Id: l.ID(), Arn: l.ARN, Name: l.Name,
+			LastModifiedTime: ts(l.LastModifiedTime), LastModifiedRegion: l.LastModifiedRegion}
+	}
+	return map[string]any{"HierarchyStructure": hs}, nil
+}
+
+func (s *Server) updateHierarchyStructure(ctx context.Context, rq *request) (any, error) {
+	var in struct {
+		HierarchyStructure map[string]*struct{ Name string }
+	}
+	if err := rq.decode(&in); err != nil {
+		return nil, err
+	}
+	var names [connectdir.MaxLevels]string
+	for i, level := range connectdir.LevelNames {
+		if l := in.HierarchyStructure[level]; l != nil {
+			if l.Name == "" {
+				return nil, connectdir.Errorf(connectdir.KindInvalidParameter, "HierarchyStructure.%s.Name must not be empty", level)
+			}
+			names[i] = l.Name
+		}
+	}
+	return nil, s.dir.UpdateHierarchyStructure(ctx, rq.path("InstanceId"), names)
+}
+
+func (s *Server) createHierarchyGroup(ctx context.Context, rq *request) (any, error) {
+	var in struct {
+		Name          string
+		ParentGroupId string
+		Tags          map[string]string
+	}
+	if err := rq.decode(&in); err != nil {
+		return nil, err
+	}
+	g, err := s.dir.CreateHierarchyGroup(ctx, rq.path("InstanceId"), in.Name, in.ParentGroupId, in.Tags)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]string{"HierarchyGroupId": g.ID, "HierarchyGroupArn": g.ARN}, nil
+}
+
+func (s *Server) describeHierarchyGroup(ctx context.Context, rq *request) (any, error) {
+	gd, err := s.dir.DescribeHierarchyGroup(ctx, rq.path("InstanceId"), rq.path("HierarchyGroupId"))
+	if err != nil {
+		return nil, err
+	}
+	g := gd.HierarchyGroup
+	path := map[string]*groupSummary{}
+	for i, p := range gd.Path {
+		path[connectdir.LevelNames[i]] = groupWire(p)
+	}
+	return map[string]any{"HierarchyGroup": hierarchyGroup{Id: g.ID, Arn: g.ARN, Name: g.Name, LevelId: strconv.Itoa(g.Level),
+		HierarchyPath: path, Tags: g.Tags, LastModifiedTime: ts(g.LastModifiedTime), LastModifiedRegion: g.LastModifiedRegion}}, nil
+}
+
+func (s *Server) listHierarchyGroups(ctx context.Context, rq *request) (any, error) {
+	const op = "ListUserHierarchyGroups"
+	instanceID := rq.path("InstanceId")
+	after, limit, err := page(rq, op, instanceID, 100)
+	if err != nil {
+		return nil, err
+	}
+	list, err := s.dir.ListHierarchyGroups(ctx, instanceID, after, limit+1)
+	if err != nil {
+		return nil, err
+	}
+	list, next := nextToken(list, limit, op, instanceID, func(g connectdir.HierarchyGroup) string { return g.ID })
+	out := make([]*groupSummary, len(list))
+	for i, g := range list {
+		out[i] = groupWire(g)
+	}
+	return struct {
+		UserHierarchyGroupSummaryList []*groupSummary
+		NextToken                     string `json:",omitempty"`
+	}{out, next}, nil
+}
+
+func (s *Server) renameHierarchyGroup(ctx context.Context, rq *request) (any, error) {
+	var in struct{ Name string }
+	if err := rq.decode(&in); err != nil {
+		return nil, err
+	}
+	return nil, s.dir.RenameHierarchyGroup(ctx, rq.path("InstanceId"), rq.path("HierarchyGroupId"), in.Name)
+}
+
+func (s *Server) deleteHierarchyGroup(ctx context.Context, rq *request) (any, error) {
+	return nil, s.dir.DeleteHierarchyGroup(ctx, rq.path("InstanceId"), rq.path("HierarchyGroupId"))
+}
+
+// ---- tags and federation ----
+
+func (s *Server) tagResource(ctx context.Context, rq *request) (any, error) {
+	var in struct {
+		Tags map[string]string `json:"tags"`
+	}
+	if err := rq.decode(&in); err != nil {
+		return nil, err
+	}
+	return nil, s.dir.TagResource(ctx, rq.path("resourceArn"), in.Tags)
+}
+
+func (s *Server) untagResource(ctx context.Context, rq *request) (any, error) {
+	return nil, s.dir.UntagResource(ctx, rq.path("resourceArn"), rq.r.URL.Query()["tagKeys"])
+}
+
+func (s *Server) listTags(ctx context.Context, rq *request) (any, error) {
+	tags, err := s.dir.ListTags(ctx, rq.path("resourceArn"))
+	if err != nil {
+		return nil, err
+	}
+	if tags == nil {
+		tags = map[string]string{}
+	}
+	return map[string]any{"tags": tags}, nil
+}
+
+func (s *Server) getFederationToken(ctx context.Context, rq *request) (any, error) {
+	u, tok, err := s.dir.GetFederationToken(ctx, rq.path("InstanceId"), rq.caller)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{
+		"Credentials": map[string]any{
+			"AccessToken": tok.AccessToken, "AccessTokenExpiration": ts(tok.AccessTokenExpiration),
+			"RefreshToken": tok.RefreshToken, "RefreshTokenExpiration": ts(tok.RefreshTokenExpiration),
+		},
+		"UserArn": u.ARN, "UserId": u.ID,
+	}, nil
+}

@@ -1,0 +1,261 @@
+// Package awsapi serves the Amazon Connect REST-JSON API over a connectdir.Directory: routes
+// from the service model, SigV4 authentication, input validation against the model, error
+// mapping and pagination tokens. Handlers are thin: decode, call the Directory, encode.
+package awsapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/connectdir/connectdir"
+	"github.com/connectdir/connectdir/awsapi/model"
+	"github.com/connectdir/connectdir/sigv4"
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+	"golang.org/x/time/rate"
+)
+
+// Server is the Connect API over a Directory.
+type Server struct {
+	dir      *connectdir.Directory
+	log      *slog.Logger
+	verifier *sigv4.Verifier
+	ready    func() bool
+
+	keys sync.Map // access key id → cachedKey: keys are never rotated in place, so a hit stays true
+
+	throttleRPS   float64
+	throttleBurst int
+	limiters      sync.Map // access key id → *rate.Limiter
+
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	handler  http.Handler
+}
+
+type cachedKey struct{ secret, userName string }
+
+// Options configures a Server.
+type Options struct {
+	Logger *slog.Logger
+	// ThrottleRPS and ThrottleBurst, when RPS > 0, refuse requests beyond that rate per access
+	// key with ThrottlingException, as the real service does at its (low) limits.
+	ThrottleRPS   float64
+	ThrottleBurst int
+	// Registerer receives the request metrics; nil means a private registry.
+	Registerer prometheus.Registerer
+}
+
+// New makes a Server for dir.
+func New(dir *connectdir.Directory, opt Options) *Server {
+	s := &Server{dir: dir, log: opt.Logger, throttleRPS: opt.ThrottleRPS, throttleBurst: opt.ThrottleBurst}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.throttleBurst <= 0 {
+		s.throttleBurst = max(1, int(s.throttleRPS))
+	}
+	s.verifier = &sigv4.Verifier{Service: "connect", Region: dir.Region, Secret: s.secret}
+	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "connectdir_api_requests_total", Help: "Connect API requests by operation and outcome (exception name or OK).",
+	}, []string{"operation", "outcome"})
+	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "connectdir_api_request_seconds", Help: "Connect API request latency by operation.",
+		Buckets: prometheus.ExponentialBuckets(0.0001, 4, 10),
+	}, []string{"operation"})
+	reg := opt.Registerer
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	reg.MustRegister(s.requests, s.latency)
+	s.handler = s.routes()
+	return s
+}
+
+// ServeHTTP serves the API.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Calls returns how many requests of an operation were answered with outcome ("OK" or an
+// exception name); "" counts every outcome.
+func (s *Server) Calls(op, outcome string) int {
+	ch := make(chan prometheus.Metric, 64)
+	go func() { s.requests.Collect(ch); close(ch) }()
+	total := 0
+	for m := range ch {
+		var d dto.Metric
+		if err := m.Write(&d); err != nil {
+			continue
+		}
+		labels := map[string]string{}
+		for _, l := range d.Label {
+			labels[l.GetName()] = l.GetValue()
+		}
+		if (op == "" || labels["operation"] == op) && (outcome == "" || labels["outcome"] == outcome) {
+			total += int(d.GetCounter().GetValue())
+		}
+	}
+	return total
+}
+
+func (s *Server) secret(ctx context.Context, id string) (string, bool, error) {
+	if k, ok := s.keys.Load(id); ok {
+		return k.(cachedKey).secret, true, nil
+	}
+	secret, userName, ok, err := s.dir.AccessKeySecret(ctx, id)
+	if err != nil || !ok {
+		return "", ok, err
+	}
+	s.keys.Store(id, cachedKey{secret, userName})
+	return secret, true, nil
+}
+
+// handlerFunc is one operation: it gets the validated request and returns the output shape
+// (nil for none).
+type handlerFunc func(ctx context.Context, rq *request) (any, error)
+
+// request is a decoded API request.
+type request struct {
+	r      *http.Request
+	body   []byte
+	caller string // identity name of the access key that signed the request
+}
+
+func (rq *request) path(name string) string  { return rq.r.PathValue(name) }
+func (rq *request) query(name string) string { return rq.r.URL.Query().Get(name) }
+
+// decode reads the JSON body into v; validation already ran on the same bytes.
+func (rq *request) decode(v any) error {
+	if len(rq.body) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(rq.body, v); err != nil {
+		return connectdir.Errorf(connectdir.KindInvalidParameter, "The request body is not valid: %v", err)
+	}
+	return nil
+}
+
+// queryMembers maps query-string names to model members for the operations served.
+var queryMembers = map[string]string{"nextToken": "NextToken", "maxResults": "MaxResults", "tagKeys": "tagKeys", "clientToken": "ClientToken"}
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = io.WriteString(w, "ok\n")
+	})
+	for name, h := range s.operations() {
+		op, ok := model.Lookup(name)
+		if !ok {
+			panic("awsapi: operation not in the model: " + name)
+		}
+		mux.Handle(op.Method+" "+op.RequestURI, s.operation(name, h))
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		// Unknown paths answer as API Gateway does for an unrouted, unsigned request.
+		writeError(w, r, s.log, &sigv4.Error{Code: "UnknownOperationException", Status: http.StatusNotFound, Message: "Unknown operation " + r.Method + " " + r.URL.Path})
+	})
+	return mux
+}
+
+func (s *Server) operation(name string, h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		outcome := s.serve(w, r, name, h)
+		s.requests.WithLabelValues(name, outcome).Inc()
+		s.latency.WithLabelValues(name).Observe(time.Since(start).Seconds())
+	})
+}
+
+// serve authenticates, throttles, validates and runs one operation; it returns the outcome.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, name string, h handlerFunc) string {
+	keyID, err := s.verifier.Verify(r)
+	if err != nil {
+		return writeError(w, r, s.log, err)
+	}
+	if s.throttleRPS > 0 && !s.limiter(keyID).Allow() {
+		return writeError(w, r, s.log, connectdir.Errorf(connectdir.KindThrottled, "Rate exceeded"))
+	}
+	rq := &request{r: r}
+	if k, ok := s.keys.Load(keyID); ok {
+		rq.caller = k.(cachedKey).userName
+	}
+	if r.Body != nil {
+		if rq.body, err = io.ReadAll(io.LimitReader(r.Body, 1<<20)); err != nil {
+			return writeError(w, r, s.log, connectdir.Errorf(connectdir.KindInvalidRequest, "The request body could not be read"))
+		}
+	}
+	input, err := s.input(r, rq.body)
+	if err != nil {
+		return writeError(w, r, s.log, err)
+	}
+	if v := model.Validate(name, input); v != nil {
+		return writeError(w, r, s.log, v)
+	}
+	out, err := h(r.Context(), rq)
+	if err != nil {
+		return writeError(w, r, s.log, err)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if out == nil {
+		w.WriteHeader(http.StatusOK)
+		return "OK"
+	}
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(out); err != nil {
+		return writeError(w, r, s.log, err)
+	}
+	_, _ = w.Write(buf.Bytes())
+	return "OK"
+}
+
+func (s *Server) limiter(keyID string) *rate.Limiter {
+	if l, ok := s.limiters.Load(keyID); ok {
+		return l.(*rate.Limiter)
+	}
+	l, _ := s.limiters.LoadOrStore(keyID, rate.NewLimiter(rate.Limit(s.throttleRPS), s.throttleBurst))
+	return l.(*rate.Limiter)
+}
+
+// input gathers an operation's input members by name, from the body, the path and the query,
+// in the shape model.Validate reads.
+func (s *Server) input(r *http.Request, body []byte) (map[string]any, error) {
+	in := map[string]any{}
+	if len(bytes.TrimSpace(body)) > 0 {
+		d := json.NewDecoder(bytes.NewReader(body))
+		d.UseNumber()
+		if err := d.Decode(&in); err != nil {
+			return nil, &sigv4.Error{Code: "SerializationException", Status: http.StatusBadRequest, Message: "The request body is not a valid JSON object."}
+		}
+	}
+	for _, name := range []string{"InstanceId", "UserId", "RoutingProfileId", "SecurityProfileId", "HierarchyGroupId", "resourceArn"} {
+		if v := r.PathValue(name); v != "" {
+			in[name] = v
+		}
+	}
+	for key, vals := range r.URL.Query() {
+		member, ok := queryMembers[key]
+		if !ok || len(vals) == 0 {
+			continue
+		}
+		switch member {
+		case "tagKeys":
+			list := make([]any, len(vals))
+			for i, v := range vals {
+				list[i] = v
+			}
+			in[member] = list
+		case "MaxResults":
+			in[member] = json.Number(strings.TrimSpace(vals[0]))
+		default:
+			in[member] = vals[0]
+		}
+	}
+	return in, nil
+}

@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/connectdir/connectdir"
+	"github.com/connectdir/connectdir/awsapi"
+	"github.com/connectdir/connectdir/sqlstore"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/urfave/cli/v3"
+)
+
+// storeFlags are the settings shared by every command that opens the store.
+func storeFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "data", Value: "connectdir-data", Usage: "data directory (SQLite database, master key, bootstrap credentials)", Sources: cli.EnvVars("CONNECTDIR_DATA")},
+		&cli.StringFlag{Name: "store", Usage: "store URL: empty for SQLite in --data, or postgres://...", Sources: cli.EnvVars("CONNECTDIR_STORE")},
+		&cli.StringFlag{Name: "region", Value: "us-east-1", Usage: "AWS region the server answers for", Sources: cli.EnvVars("CONNECTDIR_REGION")},
+		&cli.StringFlag{Name: "account-id", Value: "123456789012", Usage: "AWS account id in ARNs", Sources: cli.EnvVars("CONNECTDIR_ACCOUNT_ID")},
+		&cli.StringFlag{Name: "master-key", Usage: "base64 32-byte key sealing access keys at rest (default: generated into --data/master.key); replicas must share it", Sources: cli.EnvVars("CONNECTDIR_MASTER_KEY")},
+	}
+}
+
+func serveCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "serve",
+		Usage: "serve the Amazon Connect API and the console",
+		Flags: append(storeFlags(),
+			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8080", Usage: "listen address", Sources: cli.EnvVars("CONNECTDIR_ADDR")},
+			&cli.StringFlag{Name: "access-key-id", Usage: "bootstrap access key id (instead of a generated one)", Sources: cli.EnvVars("CONNECTDIR_ACCESS_KEY_ID")},
+			&cli.StringFlag{Name: "secret-access-key", Usage: "bootstrap secret access key", Sources: cli.EnvVars("CONNECTDIR_SECRET_ACCESS_KEY")},
+			&cli.FloatFlag{Name: "throttle-rps", Usage: "refuse requests beyond this rate per access key with ThrottlingException (0: off)", Sources: cli.EnvVars("CONNECTDIR_THROTTLE_RPS")},
+			&cli.IntFlag{Name: "throttle-burst", Usage: "burst allowed above --throttle-rps", Sources: cli.EnvVars("CONNECTDIR_THROTTLE_BURST")},
+		),
+		Action: serve,
+	}
+}
+
+// openDirectory opens the store and makes the Directory over it.
+func openDirectory(ctx context.Context, cmd *cli.Command) (*connectdir.Directory, error) {
+	dataDir := cmd.String("data")
+	var (
+		store connectdir.Store
+		err   error
+	)
+	if url := cmd.String("store"); strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
+		store, err = sqlstore.OpenPostgres(ctx, url)
+	} else if url != "" {
+		return nil, fmt.Errorf("unsupported --store %q: use a postgres:// URL, or nothing for SQLite in --data", url)
+	} else {
+		store, err = sqlstore.OpenSQLite(ctx, dataDir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	key, err := masterKey(cmd.String("master-key"), dataDir)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	sealer, err := connectdir.NewSealer(key)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	return &connectdir.Directory{Store: store, Region: cmd.String("region"), AccountID: cmd.String("account-id"), Sealer: sealer}, nil
+}
+
+// masterKey returns the key given, or the one in dataDir/master.key, made on first use.
+func masterKey(given, dataDir string) ([]byte, error) {
+	if given != "" {
+		return base64.StdEncoding.DecodeString(given)
+	}
+	path := filepath.Join(dataDir, "master.key")
+	if b, err := os.ReadFile(path); err == nil {
+		return base64.StdEncoding.DecodeString(strings.TrimSpace(string(b)))
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, err
+	}
+	return key, os.WriteFile(path, []byte(base64.StdEncoding.EncodeToString(key)+"\n"), 0o600)
+}
+
+// bootstrapKey makes sure the server has an administrator key: the one from the environment,
+// or on first start a generated one, printed once and written owner-only to dataDir/credentials
+// in the AWS shared credentials format.
+func bootstrapKey(ctx context.Context, dir *connectdir.Directory, id, secret, dataDir string) (string, error) {
+	if id != "" || secret != "" {
+		if id == "" || secret == "" {
+			return "", errors.New("give both CONNECTDIR_ACCESS_KEY_ID and CONNECTDIR_SECRET_ACCESS_KEY, or neither")
+		}
+		_, err := dir.ImportAccessKey(ctx, id, secret, "admin")
+		return id, err
+	}
+	keys, err := dir.ListAccessKeys(ctx)
+	if err != nil || len(keys) > 0 {
+		if err != nil {
+			return "", err
+		}
+		return keys[0].ID, nil
+	}
+	k, secret, err := dir.CreateAccessKey(ctx, "admin")
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dataDir, "credentials")
+	content := fmt.Sprintf("[connectdir]\naws_access_key_id = %s\naws_secret_access_key = %s\n", k.ID, secret)
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		return "", err
+	}
+	fmt.Printf("Administrator access key (printed once; also in %s, profile connectdir):\n  aws_access_key_id     = %s\n  aws_secret_access_key = %s\n", path, k.ID, secret)
+	return k.ID, nil
+}
+
+func serve(ctx context.Context, cmd *cli.Command) error {
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	dir, err := openDirectory(ctx, cmd)
+	if err != nil {
+		return err
+	}
+	defer dir.Store.Close()
+	inst, err := dir.Bootstrap(ctx)
+	if err != nil {
+		return fmt.Errorf("bootstrap: %w", err)
+	}
+	keyID, err := bootstrapKey(ctx, dir, cmd.String("access-key-id"), cmd.String("secret-access-key"), cmd.String("data"))
+	if err != nil {
+		return fmt.Errorf("bootstrap key: %w", err)
+	}
+	reg := prometheus.NewRegistry()
+	api := awsapi.New(dir, awsapi.Options{Logger: log, ThrottleRPS: cmd.Float("throttle-rps"), ThrottleBurst: int(cmd.Int("throttle-burst")), Registerer: reg})
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.Handle("/", api)
+
+	ln, err := net.Listen("tcp", cmd.String("addr"))
+	if err != nil {
+		return err
+	}
+	endpoint := "http://" + ln.Addr().String()
+	fmt.Printf("connectdir serving the Amazon Connect API at %s (region %s)\n", endpoint, dir.Region)
+	fmt.Printf("default instance: %s\naccess key: %s\n", inst.ID, keyID)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdown)
+	}()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
