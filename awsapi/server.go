@@ -141,6 +141,10 @@ func (rq *request) decode(v any) error {
 	return nil
 }
 
+// maxBody bounds request bodies; the largest inputs served (CreateUser with every member) are a
+// few kilobytes.
+const maxBody = 1 << 20
+
 // queryMembers maps query-string names to model members for the operations served.
 var queryMembers = map[string]string{"nextToken": "NextToken", "maxResults": "MaxResults", "tagKeys": "tagKeys", "clientToken": "ClientToken"}
 
@@ -175,6 +179,10 @@ func (s *Server) operation(name string, h handlerFunc) http.Handler {
 
 // serve authenticates, throttles, validates and runs one operation; it returns the outcome.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, name string, h handlerFunc) string {
+	if r.Body != nil {
+		// Verification reads the whole body to hash it: bound it first.
+		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	}
 	keyID, err := s.verifier.Verify(r)
 	if err != nil {
 		return writeError(w, r, s.log, err)
@@ -187,7 +195,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, name string, h ha
 		rq.caller = k.(cachedKey).userName
 	}
 	if r.Body != nil {
-		if rq.body, err = io.ReadAll(io.LimitReader(r.Body, 1<<20)); err != nil {
+		if rq.body, err = io.ReadAll(r.Body); err != nil {
 			return writeError(w, r, s.log, connectdir.Errorf(connectdir.KindInvalidRequest, "The request body could not be read"))
 		}
 	}

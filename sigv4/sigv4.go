@@ -146,7 +146,7 @@ func (v *Verifier) Verify(r *http.Request) (accessKeyID string, err error) {
 		return "", &Error{Code: codeUnrecognized, Status: http.StatusForbidden, Message: msgUnrecognized}
 	}
 
-	payloadHash, refusal, err := payloadHash(r, query, presigned)
+	ph, refusal, err := payloadHash(r, query, presigned)
 	if err != nil {
 		return "", err
 	}
@@ -154,11 +154,8 @@ func (v *Verifier) Verify(r *http.Request) (accessKeyID string, err error) {
 		return "", refusal
 	}
 
-	var want [sha256.Size]byte
-	if len(a.signature) != hex.EncodedLen(sha256.Size) {
-		return "", invalid(msgMismatch)
-	}
-	if _, err := hex.Decode(want[:], []byte(a.signature)); err != nil {
+	want, ok := decodeSignature(a.signature)
+	if !ok {
 		return "", invalid(msgMismatch)
 	}
 
@@ -169,7 +166,7 @@ func (v *Verifier) Verify(r *http.Request) (accessKeyID string, err error) {
 	rawPath := requestPath(r)
 	canonical := appendCanonicalHead((*buf)[:0], r.Method, rawPath)
 	head := len(canonical)
-	canonical = canonicalRest(canonical, r, query, a, payloadHash)
+	canonical = canonicalRest(canonical, r, query, a, ph)
 	*buf = canonical
 	got := signature(key, canonical, a.amzDate, scope.scope)
 	if hmac.Equal(got[:], want[:]) {
@@ -426,6 +423,35 @@ func payloadHash(r *http.Request, q queryParams, presigned bool) (string, *Error
 	return string(hexSum[:]), nil, nil
 }
 
+// decodeSignature accepts either hex case, as hex.Decode does, without the
+// copy a []byte conversion of the header value would cost.
+func decodeSignature(s string) (out [sha256.Size]byte, ok bool) {
+	if len(s) != hex.EncodedLen(sha256.Size) {
+		return out, false
+	}
+	for i := range out {
+		hi, ok1 := fromHexChar(s[2*i])
+		lo, ok2 := fromHexChar(s[2*i+1])
+		if !ok1 || !ok2 {
+			return out, false
+		}
+		out[i] = hi<<4 | lo
+	}
+	return out, true
+}
+
+func fromHexChar(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
+
 func isHex(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -585,7 +611,7 @@ func appendCanonicalHeaders(b []byte, r *http.Request, signedHeaders string) []b
 	return b
 }
 
-// derivedHeader recovers headers net/http keeps outside the header map, for
+// appendDerivedHeader recovers headers net/http keeps outside the header map, for
 // clients that signed them and requests built in-process that never had them.
 func appendDerivedHeader(b []byte, r *http.Request, name string) []byte {
 	switch name {
@@ -800,11 +826,9 @@ func hmacSHA256(key, msg []byte) [sha256.Size]byte {
 	} else {
 		copy(k[:], key)
 	}
+	// Longer messages outgrow the array and move to the heap by themselves.
 	var inner [block + 512]byte
 	in := inner[:0]
-	if len(msg) > len(inner)-block {
-		in = make([]byte, 0, block+len(msg))
-	}
 	for _, c := range k {
 		in = append(in, c^0x36)
 	}

@@ -3,6 +3,7 @@ package sigv4
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -683,6 +684,36 @@ func TestVerifyNoticesSecretRotation(t *testing.T) {
 	}
 }
 
+func TestHMACMatchesStdlib(t *testing.T) {
+	for _, kl := range []int{0, 20, 32, 64, 65, 200} {
+		for _, ml := range []int{0, 1, 63, 64, 511, 512, 513, 4000} {
+			key := bytes.Repeat([]byte{byte(kl + 1)}, kl)
+			msg := bytes.Repeat([]byte{byte(ml + 7)}, ml)
+			mac := hmac.New(sha256.New, key)
+			mac.Write(msg)
+			got := hmacSHA256(key, msg)
+			if !bytes.Equal(got[:], mac.Sum(nil)) {
+				t.Errorf("hmacSHA256 with key %d bytes, message %d bytes differs from crypto/hmac", kl, ml)
+			}
+		}
+	}
+}
+
+func TestDecodeSignature(t *testing.T) {
+	want := bytes.Repeat([]byte{0xab}, 32)
+	for _, s := range []string{strings.Repeat("ab", 32), strings.Repeat("AB", 32), strings.Repeat("aB", 32)} {
+		got, ok := decodeSignature(s)
+		if !ok || !bytes.Equal(got[:], want) {
+			t.Errorf("decodeSignature(%q) = %x, %v", s, got, ok)
+		}
+	}
+	for _, s := range []string{"", strings.Repeat("ab", 31), strings.Repeat("ab", 33), strings.Repeat("ag", 32)} {
+		if _, ok := decodeSignature(s); ok {
+			t.Errorf("decodeSignature(%q) accepted", s)
+		}
+	}
+}
+
 func TestErrorString(t *testing.T) {
 	e := &Error{Code: "InvalidSignatureException", Status: 403, Message: "m"}
 	if got := e.Error(); got != "InvalidSignatureException: m" {
@@ -812,8 +843,6 @@ func TestVerifyBotocore(t *testing.T) {
 	var mu sync.Mutex
 	var verified []string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		r.Body = io.NopCloser(bytes.NewReader(body))
 		if _, err := v.Verify(r); err != nil {
 			t.Errorf("%s %s: %v", r.Method, r.RequestURI, err)
 			w.Header().Set("X-Amzn-ErrorType", "InvalidSignatureException")
