@@ -506,13 +506,13 @@ func TestPatterns(t *testing.T) {
 			continue
 		}
 		for _, v := range tt.valid {
-			if ok, err := s.pattern.MatchString(v); !ok || err != nil {
-				t.Errorf("%s: %q rejected (%v)", tt.shape, v, err)
+			if !matchPattern(s.pattern, []rune(v)) {
+				t.Errorf("%s: %q rejected", tt.shape, v)
 			}
 		}
 		for _, v := range tt.invalid {
-			if ok, err := s.pattern.MatchString(v); ok || err != nil {
-				t.Errorf("%s: %q accepted (%v)", tt.shape, v, err)
+			if matchPattern(s.pattern, []rune(v)) {
+				t.Errorf("%s: %q accepted", tt.shape, v)
 			}
 		}
 	}
@@ -538,9 +538,9 @@ func TestPatternsDoNotBacktrackCatastrophically(t *testing.T) {
 				body := strings.Repeat(u, n/len([]rune(u))+1)
 				in := string([]rune(body)[:n-1]) + tail
 				start := time.Now()
-				_, err := s.pattern.MatchString(in)
-				if d := time.Since(start); err != nil || d > 20*time.Millisecond {
-					t.Errorf("%s: matching %q took %v (%v)", name, in, d, err)
+				matchPattern(s.pattern, []rune(in))
+				if d := time.Since(start); d > 50*time.Millisecond {
+					t.Errorf("%s: matching %q took %v", name, in, d)
 				}
 			}
 		}
@@ -740,9 +740,23 @@ func TestValidateAllocations(t *testing.T) {
 			t.Fatal(v)
 		}
 	})
-	if allocs != 0 {
+	if allocs != 0 && !poolDropsItems() {
 		t.Errorf("Validate allocates %.0f times on a valid input", allocs)
 	}
+}
+
+// poolDropsItems tells whether sync.Pool drops items at random, as it does
+// under the race detector, where a pooled walker cannot be relied on.
+func poolDropsItems() bool {
+	var p sync.Pool
+	for range 64 {
+		x := new(int)
+		p.Put(x)
+		if p.Get() != x {
+			return true
+		}
+	}
+	return false
 }
 
 func BenchmarkValidateCreateUser(b *testing.B) {
