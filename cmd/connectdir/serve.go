@@ -16,6 +16,7 @@ import (
 
 	"github.com/connectdir/connectdir"
 	"github.com/connectdir/connectdir/awsapi"
+	"github.com/connectdir/connectdir/console"
 	"github.com/connectdir/connectdir/sqlstore"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -156,8 +157,12 @@ func serve(ctx context.Context, cmd *cli.Command) error {
 		return err
 	}
 	endpoint := "http://" + ln.Addr().String()
+	// The console is an API client: by default it calls this server's API over loopback.
+	mux.Handle(console.Prefix, console.New(console.Config{Endpoint: endpoint, Region: dir.Region, Logger: log}))
+	mux.Handle("GET /{$}", http.RedirectHandler(console.Prefix, http.StatusSeeOther))
 	fmt.Printf("connectdir serving the Amazon Connect API at %s (region %s)\n", endpoint, dir.Region)
 	fmt.Printf("default instance: %s\naccess key: %s\n", inst.ID, keyID)
+	fmt.Printf("console: %s%s\n", endpoint, console.Prefix)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		<-ctx.Done()

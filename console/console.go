@@ -1,0 +1,441 @@
+// Package console provides the web console: server-rendered pages that manage users and user
+// hierarchies of a connectdir or Amazon Connect instance through the Connect API.
+package console
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"embed"
+	"encoding/base64"
+	"errors"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/connect"
+	"github.com/aws/smithy-go"
+)
+
+// Prefix is the path the console is served under.
+const Prefix = "/console/"
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Config configures the console. No credentials live here: each person signs in with their own.
+type Config struct {
+	// Endpoint is the Connect API endpoint used when the sign-in form leaves it empty and chooses
+	// "connectdir": normally this server, e.g. http://127.0.0.1:8080.
+	Endpoint string
+	// Region prefills the sign-in form.
+	Region string
+	// Logger receives API failures; nil discards them. Secrets are never logged.
+	Logger *slog.Logger
+	// HTTPClient, if set, is used by the Connect API clients (e.g. for a custom CA).
+	HTTPClient *http.Client
+	// SessionIdle ends a session unused for this long (default 8h).
+	SessionIdle time.Duration
+}
+
+// console is the handler returned by New.
+type console struct {
+	cfg      Config
+	log      *slog.Logger
+	pages    map[string]*template.Template
+	mux      *http.ServeMux
+	mu       sync.Mutex
+	sessions map[string]*session
+}
+
+// session is one browser's sign-in. The client holds the credentials; they never leave the server.
+type session struct {
+	id       string
+	csrf     string
+	lastUsed time.Time
+	flash    *flash
+
+	client     *connect.Client // nil until signed in
+	instanceID string
+	region     string
+	target     string // shown in the header: "connectdir", "Amazon Connect" or the custom endpoint
+	keyID      string
+}
+
+type flash struct {
+	Error bool
+	Text  string
+}
+
+// New returns the console handler; mount it at Prefix.
+func New(cfg Config) http.Handler {
+	if cfg.SessionIdle == 0 {
+		cfg.SessionIdle = 8 * time.Hour
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	c := &console{cfg: cfg, log: log, pages: parsePages(), mux: http.NewServeMux(), sessions: map[string]*session{}}
+	static, _ := fs.Sub(staticFS, "static")
+	c.mux.Handle("GET "+Prefix+"static/", http.StripPrefix(Prefix+"static/", http.FileServerFS(static)))
+	c.mux.HandleFunc("GET "+Prefix+"{$}", c.home)
+	c.mux.HandleFunc("GET "+Prefix+"login", c.loginForm)
+	c.mux.HandleFunc("POST "+Prefix+"login", c.login)
+	c.handle("POST "+Prefix+"logout", c.logout)
+
+	c.handle("GET "+Prefix+"hierarchy", c.hierarchyPage)
+	c.handle("GET "+Prefix+"hierarchy/structure", c.structureForm)
+	c.handle("POST "+Prefix+"hierarchy/structure", c.saveStructure)
+	c.handle("POST "+Prefix+"hierarchy/groups", c.createGroup)
+	c.handle("GET "+Prefix+"hierarchy/groups/{id}", c.groupJSON)
+	c.handle("POST "+Prefix+"hierarchy/groups/{id}/rename", c.renameGroup)
+	c.handle("GET "+Prefix+"hierarchy/groups/{id}/delete", c.deleteGroupForm)
+	c.handle("POST "+Prefix+"hierarchy/groups/{id}/delete", c.deleteGroup)
+
+	c.handle("GET "+Prefix+"users", c.userList)
+	c.handle("GET "+Prefix+"users/new", c.newUserForm)
+	c.handle("POST "+Prefix+"users", c.createUser)
+	c.handle("GET "+Prefix+"users/{id}", c.userDetail)
+	c.handle("GET "+Prefix+"users/{id}/edit", c.editUserForm)
+	c.handle("POST "+Prefix+"users/{id}/{part}", c.updateUser)
+	c.handle("GET "+Prefix+"users/{id}/delete", c.deleteUserForm)
+	c.handle("POST "+Prefix+"users/{id}/delete", c.deleteUser)
+	return c
+}
+
+func (c *console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	// No scripts at all: every page works with plain forms and links.
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("X-Frame-Options", "DENY")
+	c.mux.ServeHTTP(w, r)
+}
+
+// ---- sessions ----
+
+const cookieName = "connectdir_console"
+
+func randomToken() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b) // never fails (crypto/rand panics rather than return short)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// session returns the request's live session, or nil.
+func (c *console) session(r *http.Request) *session {
+	ck, err := r.Cookie(cookieName)
+	if err != nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.sessions[ck.Value]
+	if s == nil {
+		return nil
+	}
+	if time.Since(s.lastUsed) > c.cfg.SessionIdle {
+		delete(c.sessions, s.id)
+		return nil
+	}
+	s.lastUsed = time.Now()
+	return s
+}
+
+// newSession starts a session and sets its cookie. Sign-in starts a fresh one, so an id that
+// existed before sign-in (and might have been planted) never carries credentials.
+func (c *console) newSession(w http.ResponseWriter, r *http.Request) *session {
+	s := &session{id: randomToken(), csrf: randomToken(), lastUsed: time.Now()}
+	c.mu.Lock()
+	for id, old := range c.sessions { // sweep here so that abandoned sessions do not pile up
+		if time.Since(old.lastUsed) > c.cfg.SessionIdle {
+			delete(c.sessions, id)
+		}
+	}
+	c.sessions[s.id] = s
+	c.mu.Unlock()
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: s.id, Path: Prefix, HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+	return s
+}
+
+func (c *console) endSession(w http.ResponseWriter, r *http.Request, s *session) {
+	c.mu.Lock()
+	delete(c.sessions, s.id)
+	c.mu.Unlock()
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: Prefix, MaxAge: -1, HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+}
+
+func (c *console) setFlash(s *session, isErr bool, text string) {
+	c.mu.Lock()
+	s.flash = &flash{Error: isErr, Text: text}
+	c.mu.Unlock()
+}
+
+func (c *console) takeFlash(s *session) *flash {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	f := s.flash
+	s.flash = nil
+	return f
+}
+
+// csrfOK reports whether a POST carries the session's token.
+func csrfOK(r *http.Request, s *session) bool {
+	got := r.PostFormValue("csrf")
+	return s != nil && got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(s.csrf)) == 1
+}
+
+// ---- requests ----
+
+// req is one signed-in request, with per-request caches of what several parts of a page need.
+type req struct {
+	w   http.ResponseWriter
+	r   *http.Request
+	ctx context.Context
+	s   *session
+	api *connect.Client
+	in  *string // the instance id, as the SDK wants it
+
+	tree     *groupTree
+	profiles *profileNames
+}
+
+// handle registers a handler that needs a signed-in session; POSTs must carry the CSRF token.
+func (c *console) handle(pattern string, fn func(*req)) {
+	c.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		s := c.session(r)
+		if r.Method == http.MethodPost {
+			r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+			if !csrfOK(r, s) {
+				http.Error(w, "Forbidden: missing or wrong form token. Reload the page and try again.", http.StatusForbidden)
+				return
+			}
+		}
+		if s == nil || s.client == nil {
+			http.Redirect(w, r, Prefix+"login", http.StatusSeeOther)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		fn(&req{w: w, r: r, ctx: r.Context(), s: s, api: s.client, in: aws.String(s.instanceID)})
+	})
+}
+
+// view is what every page template receives.
+type view struct {
+	Title   string
+	Nav     string
+	CSRF    string
+	Session *session
+	Flash   *flash
+	Data    any
+}
+
+func (s *session) Instance() string { return s.instanceID }
+func (s *session) Region() string   { return s.region }
+func (s *session) Target() string   { return s.target }
+
+func (c *console) render(w http.ResponseWriter, s *session, status int, page, title, nav string, data any) {
+	v := view{Title: title, Nav: nav, Data: data}
+	if s != nil {
+		v.CSRF = s.csrf
+		v.Flash = c.takeFlash(s)
+		if s.client != nil {
+			v.Session = s
+		}
+	}
+	var b strings.Builder
+	if err := c.pages[page].ExecuteTemplate(&b, "layout", v); err != nil {
+		c.log.Error("console: render", "page", page, "err", err)
+		http.Error(w, "internal error rendering the page", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(b.String()))
+}
+
+func (q *req) render(c *console, page, title, nav string, data any) {
+	c.render(q.w, q.s, http.StatusOK, page, title, nav, data)
+}
+
+// redirect sends the browser to a console path after a POST, with a message for the next page.
+func (q *req) redirect(c *console, path string, isErr bool, msg string) {
+	if msg != "" {
+		c.setFlash(q.s, isErr, msg)
+	}
+	http.Redirect(q.w, q.r, path, http.StatusSeeOther)
+}
+
+// fail shows an API failure: a page of its own for reads (there is nothing else to show).
+func (q *req) fail(c *console, err error) {
+	c.log.Warn("console: API call failed", "path", q.r.URL.Path, "err", err)
+	status := http.StatusBadGateway
+	var re interface{ HTTPStatusCode() int }
+	if errors.As(err, &re) && re.HTTPStatusCode() >= 400 && re.HTTPStatusCode() < 500 {
+		status = re.HTTPStatusCode()
+	}
+	c.render(q.w, q.s, status, "error.html", "Error", "", apiMessage(err))
+}
+
+// apiMessage is the text shown for a failed API call: the exception name and its message.
+func apiMessage(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		if msg := ae.ErrorMessage(); msg != "" {
+			return ae.ErrorCode() + ": " + msg
+		}
+		return ae.ErrorCode()
+	}
+	return err.Error()
+}
+
+// ---- pages outside the session ----
+
+func (c *console) home(w http.ResponseWriter, r *http.Request) {
+	if s := c.session(r); s != nil && s.client != nil {
+		http.Redirect(w, r, Prefix+"hierarchy", http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, Prefix+"login", http.StatusSeeOther)
+}
+
+type loginData struct {
+	KeyID, Region, InstanceID, Target, Endpoint string
+	DefaultEndpoint                             string
+	Error                                       string
+}
+
+func (c *console) loginForm(w http.ResponseWriter, r *http.Request) {
+	s := c.session(r)
+	if s == nil {
+		s = c.newSession(w, r)
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	c.render(w, s, http.StatusOK, "login.html", "Sign in", "", loginData{Region: c.cfg.Region, Target: "connectdir", DefaultEndpoint: c.cfg.Endpoint})
+}
+
+func (c *console) login(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+	s := c.session(r)
+	if !csrfOK(r, s) {
+		http.Error(w, "Forbidden: missing or wrong form token. Reload the page and try again.", http.StatusForbidden)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	d := loginData{
+		KeyID:      strings.TrimSpace(r.PostFormValue("access_key_id")),
+		Region:     strings.TrimSpace(r.PostFormValue("region")),
+		InstanceID: strings.TrimSpace(r.PostFormValue("instance_id")),
+		Target:     r.PostFormValue("target"),
+		Endpoint:   strings.TrimSpace(r.PostFormValue("endpoint")),
+		// The secret is deliberately not echoed back into the form.
+		DefaultEndpoint: c.cfg.Endpoint,
+	}
+	secret := r.PostFormValue("secret_access_key")
+	fail := func(msg string) {
+		d.Error = msg
+		c.render(w, s, http.StatusUnauthorized, "login.html", "Sign in", "", d)
+	}
+	if d.KeyID == "" || secret == "" || d.Region == "" || d.InstanceID == "" {
+		fail("Access key id, secret access key, region and instance id are all required.")
+		return
+	}
+	endpoint, target := d.Endpoint, d.Endpoint
+	switch {
+	case endpoint != "":
+		u, err := url.Parse(endpoint)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			fail("The endpoint URL must be an http:// or https:// URL.")
+			return
+		}
+	case d.Target == "aws":
+		target = "Amazon Connect" // the SDK resolves the regional endpoint
+	default:
+		endpoint, target = c.cfg.Endpoint, "connectdir"
+	}
+	cfg := aws.Config{Region: d.Region, Credentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(d.KeyID, secret, ""))}
+	if c.cfg.HTTPClient != nil {
+		cfg.HTTPClient = c.cfg.HTTPClient
+	}
+	client := connect.NewFromConfig(cfg, func(o *connect.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+		}
+	})
+	ctx, cancel := context.WithTimeout(r.Context(), 20*time.Second)
+	defer cancel()
+	if _, err := client.DescribeInstance(ctx, &connect.DescribeInstanceInput{InstanceId: aws.String(d.InstanceID)}); err != nil {
+		c.log.Info("console: sign-in refused", "key", d.KeyID, "instance", d.InstanceID, "err", apiMessage(err))
+		fail("Sign-in failed: " + apiMessage(err))
+		return
+	}
+	if s != nil {
+		c.endSession(w, r, s)
+	}
+	ns := c.newSession(w, r)
+	c.mu.Lock()
+	ns.client, ns.instanceID, ns.region, ns.target, ns.keyID = client, d.InstanceID, d.Region, target, d.KeyID
+	c.mu.Unlock()
+	c.log.Info("console: signed in", "key", d.KeyID, "instance", d.InstanceID, "target", target)
+	http.Redirect(w, r, Prefix+"hierarchy", http.StatusSeeOther)
+}
+
+func (c *console) logout(q *req) {
+	c.endSession(q.w, q.r, q.s)
+	http.Redirect(q.w, q.r, Prefix+"login", http.StatusSeeOther)
+}
+
+// ---- templates ----
+
+var funcs = template.FuncMap{
+	"add": func(a, b int) int { return a + b },
+	// dict passes several values to a sub-template.
+	"dict": func(kv ...any) map[string]any {
+		m := map[string]any{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i].(string)] = kv[i+1]
+		}
+		return m
+	},
+	"has": func(list []string, s string) bool {
+		for _, x := range list {
+			if x == s {
+				return true
+			}
+		}
+		return false
+	},
+}
+
+func parsePages() map[string]*template.Template {
+	entries, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		panic(err)
+	}
+	pages := map[string]*template.Template{}
+	for _, e := range entries {
+		name := strings.TrimPrefix(e, "templates/")
+		if name == "layout.html" || name == "parts.html" {
+			continue
+		}
+		pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", e))
+	}
+	return pages
+}
