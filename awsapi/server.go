@@ -7,9 +7,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -204,11 +206,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, name string, h ha
 		return writeError(w, r, s.log, err)
 	}
 	if v := model.Validate(name, input); v != nil {
-		return writeError(w, r, s.log, v)
+		return writeError(w, r, s.log, asModelled(name, v))
 	}
 	out, err := h(r.Context(), rq)
 	if err != nil {
-		return writeError(w, r, s.log, err)
+		return writeError(w, r, s.log, asModelled(name, err))
 	}
 	w.Header().Set("Content-Type", "application/json")
 	if out == nil {
@@ -221,6 +223,20 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, name string, h ha
 	}
 	_, _ = w.Write(buf.Bytes())
 	return "OK"
+}
+
+// asModelled turns an invalid-parameter refusal into InvalidRequestException for the operations
+// whose model lists only the latter (the instance operations): the SDKs decode only the
+// exceptions an operation lists, so another name would reach callers as an untyped error.
+func asModelled(op string, err error) error {
+	var v *model.Violation
+	if !errors.As(err, &v) && connectdir.KindOf(err) != connectdir.KindInvalidParameter {
+		return err
+	}
+	if o, ok := model.Lookup(op); ok && !slices.Contains(o.Errors, "InvalidParameterException") && slices.Contains(o.Errors, "InvalidRequestException") {
+		return connectdir.Errorf(connectdir.KindInvalidRequest, "%s", err.Error())
+	}
+	return err
 }
 
 func (s *Server) limiter(keyID string) *rate.Limiter {
