@@ -1,8 +1,10 @@
 #!/bin/sh
 # Starts a throwaway PostgreSQL cluster for the sqlstore tests (trust auth, 127.0.0.1:5432) and
 # prints the variable that points the tests at it. Idempotent: a second run finds it running.
+# Everything else goes to stderr, so stdout is exactly one NAME=value line:
 #
-#   eval "$(.ci/start-postgres.sh | tail -n 1)"   # or: export "$(.ci/start-postgres.sh | tail -n 1)"
+#   export "$(.ci/start-postgres.sh)"            # a shell
+#   .ci/start-postgres.sh >> "$GITHUB_ENV"       # GitHub Actions
 set -eu
 
 PGDATA_DIR=${PGDATA_DIR:-/tmp/pgdata}
@@ -42,14 +44,14 @@ if ! BIN=$(find_bin); then
 	else
 		SUDO=
 	fi
-	$SUDO apt-get update
-	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y postgresql
+	$SUDO apt-get update >&2
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y postgresql >&2
 	BIN=$(find_bin)
 	# Debian's package may start its own cluster on the port, with password auth over TCP: stop it.
 	if ready && command -v pg_lsclusters >/dev/null 2>&1; then
 		pg_lsclusters -h | while read -r ver name port _; do
 			if [ "$port" = "$PGPORT" ]; then
-				$SUDO pg_ctlcluster "$ver" "$name" stop || true
+				$SUDO pg_ctlcluster "$ver" "$name" stop >&2 || true
 			fi
 		done
 	fi

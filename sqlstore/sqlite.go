@@ -27,7 +27,9 @@ func OpenSQLite(ctx context.Context, dir string) (*Store, error) {
 	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)"} {
 		q.Add("_pragma", p)
 	}
-	readDSN := "file:" + path + "?" + q.Encode()
+	// The read pool serves View, which is read-only: query_only makes a write there fail
+	// instead of committing.
+	readDSN := "file:" + path + "?" + q.Encode() + "&" + url.Values{"_pragma": {"query_only(1)"}}.Encode()
 	q.Set("_txlock", "immediate") // take the write lock at BEGIN, so a writer never fails to upgrade
 	writeDSN := "file:" + path + "?" + q.Encode()
 
