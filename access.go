@@ -3,7 +3,6 @@ package connectdir
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 )
 
@@ -27,17 +26,12 @@ func (d *Directory) GetFederationToken(ctx context.Context, instanceID, callerNa
 		if _, err := getInstance(tx, instanceID); err != nil {
 			return err
 		}
-		found, _, err := tx.SearchUsers(instanceID, Cond{Op: OpString, Field: FieldUsername, Comparison: "EXACT", Value: strings.ToLower(callerName)}, "", 10)
-		if err != nil {
-			return err
-		}
-		for _, f := range found {
-			if f.Username == callerName {
-				u = f
-			}
-		}
-		if u.ID == "" {
+		var err error
+		u, err = tx.GetUserByUsername(instanceID, callerName)
+		if errors.Is(err, ErrNoRows) {
 			return Errorf(KindUserNotFound, "No user with username %s exists in the instance for the calling identity", callerName)
+		} else if err != nil {
+			return err
 		}
 		return tx.InsertFederationToken(instanceID, u.ID, TokenHash(tok.AccessToken), TokenHash(tok.RefreshToken), tok)
 	})

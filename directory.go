@@ -409,6 +409,7 @@ func (d *Directory) CreateUser(ctx context.Context, in NewUser, phoneGiven bool)
 	if err := checkSecurityProfileIDs(u.SecurityProfileIDs); err != nil {
 		return User{}, err
 	}
+	u.SecurityProfileIDs = uniqueIDs(u.SecurityProfileIDs)
 	var inst Instance
 	if err := d.view(ctx, func(tx Tx) (err error) { inst, err = getInstance(tx, u.InstanceID); return err }); err != nil {
 		return User{}, err
@@ -460,6 +461,17 @@ func (d *Directory) CreateUser(ctx context.Context, in NewUser, phoneGiven bool)
 
 func duplicateUsername(name string) *Error {
 	return Errorf(KindDuplicate, "User with username %s already exists", name)
+}
+
+// uniqueIDs drops repeated ids, keeping the first occurrence's order.
+func uniqueIDs(ids []string) []string {
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 func checkSecurityProfileIDs(ids []string) error {
@@ -595,7 +607,7 @@ func (d *Directory) UpdateUserSecurityProfiles(ctx context.Context, instanceID, 
 		if err := checkProfiles(tx, instanceID, "", ids); err != nil {
 			return err
 		}
-		u.SecurityProfileIDs = slices.Compact(slices.Clone(ids))
+		u.SecurityProfileIDs = uniqueIDs(ids)
 		return nil
 	})
 }

@@ -38,6 +38,7 @@ type Tx interface {
 	InsertUser(u User, passwordHash string) error
 	GetUser(instanceID, id string) (User, error)
 	UsernameTaken(instanceID, username string) (bool, error)
+	GetUserByUsername(instanceID, username string) (User, error)
 	// UpdateUser writes every mutable member of u (not Username, not the password).
 	UpdateUser(u User) error
 	DeleteUser(instanceID, id string) error

@@ -489,6 +489,14 @@ func TestUserRefusals(t *testing.T) {
 		{"CreateUser desk phone without number", create(withUser(func(in *connect.CreateUserInput) {
 			in.PhoneConfig = &types.UserPhoneConfig{PhoneType: types.PhoneTypeDeskPhone}
 		})), invalidParam},
+		{"CreateUser PhoneConfig.PhoneType with PhoneNumberConfigs", create(withUser(func(in *connect.CreateUserInput) {
+			in.PhoneConfig = &types.UserPhoneConfig{PhoneType: types.PhoneTypeSoftPhone}
+			in.PhoneNumberConfigs = []types.PhoneNumberConfig{{Channel: types.ChannelVoice, PhoneType: types.PhoneTypeSoftPhone}}
+		})), invalidParam},
+		{"CreateUser PhoneConfig.AutoAccept with AutoAcceptConfigs", create(withUser(func(in *connect.CreateUserInput) {
+			in.PhoneConfig = &types.UserPhoneConfig{AutoAccept: true}
+			in.AutoAcceptConfigs = []types.AutoAcceptConfig{{Channel: types.ChannelChat, AutoAccept: true}}
+		})), invalidParam},
 		{"CreateUser unknown channel", create(withUser(func(in *connect.CreateUserInput) {
 			in.AutoAcceptConfigs = []types.AutoAcceptConfig{{Channel: "FAX", AutoAccept: true}}
 		})), invalidParam},

@@ -125,6 +125,9 @@ func (s *Server) createUser(ctx context.Context, rq *request) (any, error) {
 	if err := rq.decode(&in); err != nil {
 		return nil, err
 	}
+	if err := phoneConflict(rq.input); err != nil {
+		return nil, err
+	}
 	u := in.domain()
 	u.InstanceID = rq.path("InstanceId")
 	created, err := s.dir.CreateUser(ctx, connectdir.NewUser{User: u, Password: in.Password}, in.PhoneConfig != nil)
@@ -132,6 +135,24 @@ func (s *Server) createUser(ctx context.Context, rq *request) (any, error) {
 		return nil, err
 	}
 	return map[string]string{"UserId": created.ID, "UserArn": created.ARN}, nil
+}
+
+// phoneConflicts pairs each PhoneConfig member with the per-channel list that supersedes it: the
+// service refuses a request that sets both.
+var phoneConflicts = [][2]string{
+	{"AutoAccept", "AutoAcceptConfigs"}, {"AfterContactWorkTimeLimit", "AfterContactWorkConfigs"},
+	{"PhoneType", "PhoneNumberConfigs"}, {"DeskPhoneNumber", "PhoneNumberConfigs"},
+	{"PersistentConnection", "PersistentConnectionConfigs"},
+}
+
+func phoneConflict(input map[string]any) error {
+	pc, _ := input["PhoneConfig"].(map[string]any)
+	for _, c := range phoneConflicts {
+		if pc[c[0]] != nil && input[c[1]] != nil {
+			return connectdir.Errorf(connectdir.KindInvalidParameter, "PhoneConfig.%s cannot be set together with %s", c[0], c[1])
+		}
+	}
+	return nil
 }
 
 func (s *Server) describeUser(ctx context.Context, rq *request) (any, error) {

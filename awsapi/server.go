@@ -126,7 +126,8 @@ type handlerFunc func(ctx context.Context, rq *request) (any, error)
 type request struct {
 	r      *http.Request
 	body   []byte
-	caller string // identity name of the access key that signed the request
+	input  map[string]any // the input members as validated, for rules about which were given
+	caller string         // identity name of the access key that signed the request
 }
 
 func (rq *request) path(name string) string  { return rq.r.PathValue(name) }
@@ -208,6 +209,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, name string, h ha
 	if v := model.Validate(name, input); v != nil {
 		return writeError(w, r, s.log, asModelled(name, v))
 	}
+	rq.input = input
 	out, err := h(r.Context(), rq)
 	if err != nil {
 		return writeError(w, r, s.log, asModelled(name, err))

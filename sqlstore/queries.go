@@ -272,6 +272,15 @@ func (t *tx) GetUser(instanceID, id string) (connectdir.User, error) {
 	return u, err
 }
 
+func (t *tx) GetUserByUsername(instanceID, username string) (connectdir.User, error) {
+	u, err := scanUser(t.row(`SELECT `+userCols+` FROM users WHERE instance_id = $1 AND username = $2`, instanceID, username))
+	if err != nil {
+		return u, noRows(err)
+	}
+	u.Tags, err = t.Tags(instanceID, u.ID)
+	return u, err
+}
+
 func (t *tx) UsernameTaken(instanceID, username string) (bool, error) {
 	var n int
 	err := t.row(`SELECT count(*) FROM users WHERE instance_id = $1 AND username = $2`, instanceID, username).Scan(&n)

@@ -89,9 +89,10 @@ func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, fn fun
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	t := &tx{ctx: ctx, tx: sqlTx, d: s.d}
-	if err := fn(t); err != nil {
-		_ = sqlTx.Rollback()
+	// Rollback after Commit is a no-op; deferring it also frees the connection (SQLite's single
+	// writer) when fn panics.
+	defer sqlTx.Rollback()
+	if err := fn(&tx{ctx: ctx, tx: sqlTx, d: s.d}); err != nil {
 		return err
 	}
 	return sqlTx.Commit()
