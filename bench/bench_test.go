@@ -27,12 +27,10 @@ package bench
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"sync/atomic"
 	"testing"
@@ -131,42 +129,12 @@ func stores() []storeKind {
 		}
 		return s
 	}}}
-	if u := os.Getenv("CONNECTDIR_TEST_POSTGRES"); u != "" {
-		list = append(list, storeKind{"postgres", func(b *testing.B) connectdir.Store { return openPostgres(b, u) }})
+	if os.Getenv("CONNECTDIR_TEST_POSTGRES") != "" {
+		list = append(list, storeKind{"postgres", func(b *testing.B) connectdir.Store {
+			return testserver.OpenPostgres(b, testserver.PostgresDatabase(b))
+		}})
 	}
 	return list
-}
-
-// openPostgres creates a fresh database on the server at adminURL, opens a Store on it and drops
-// the database when the benchmark ends (after the test server has closed the Store: cleanups run
-// last registered first).
-func openPostgres(b *testing.B, adminURL string) connectdir.Store {
-	ctx := context.Background()
-	admin, err := sql.Open("pgx", adminURL)
-	if err != nil {
-		b.Fatal(err)
-	}
-	name := fmt.Sprintf("connectdir_bench_%d", time.Now().UnixNano())
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-		admin.Close()
-		b.Fatalf("CONNECTDIR_TEST_POSTGRES: %v", err)
-	}
-	b.Cleanup(func() {
-		if _, err := admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			b.Logf("drop database %s: %v", name, err)
-		}
-		admin.Close()
-	})
-	u, err := url.Parse(adminURL)
-	if err != nil {
-		b.Fatal(err)
-	}
-	u.Path = "/" + name
-	s, err := sqlstore.OpenPostgres(ctx, u.String())
-	if err != nil {
-		b.Fatal(err)
-	}
-	return s
 }
 
 // ---- seeding ----

@@ -1,101 +1,27 @@
 package sqlstore_test
 
 import (
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"fmt"
-	"net/url"
-	"os"
 	"testing"
 
 	"github.com/connectdir/connectdir"
+	"github.com/connectdir/connectdir/internal/testserver"
 	"github.com/connectdir/connectdir/sqlstore"
 	"github.com/connectdir/connectdir/storetest"
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver, for the admin connection
 )
 
-// postgresURL is the server the tests make their databases on, from CONNECTDIR_TEST_POSTGRES
-// (.ci/start-postgres.sh starts one). Without it the tests skip, except on CI, which must never
-// pass by skipping them.
-func postgresURL(t *testing.T) string {
-	t.Helper()
-	u := os.Getenv("CONNECTDIR_TEST_POSTGRES")
-	if u == "" {
-		const msg = "CONNECTDIR_TEST_POSTGRES is not set: set it to a PostgreSQL URL whose user may create databases, " +
-			"e.g. postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable (.ci/start-postgres.sh starts such a server)"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return u
-}
-
-// freshDatabase creates an empty database on the server for one test, dropped when it ends, and
-// returns its URL. It uses an ICU en-US collation where the server has ICU, so that a text
-// column missing COLLATE "C" orders differently from SQLite and the suite notices.
-func freshDatabase(t *testing.T, setup ...string) string {
-	t.Helper()
-	base := postgresURL(t)
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	b := make([]byte, 8)
-	rand.Read(b)
-	name := "connectdir_test_" + hex.EncodeToString(b)
-	ctx := t.Context()
-	if _, err := admin.ExecContext(ctx, `CREATE DATABASE `+name+` TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C' LOCALE_PROVIDER icu ICU_LOCALE 'en-US'`); err != nil {
-		t.Logf("no ICU database (%v); using the server's default collation", err)
-		if _, err := admin.ExecContext(ctx, `CREATE DATABASE `+name); err != nil {
-			t.Fatalf("create database: %v", err)
-		}
-	}
-	for _, s := range setup {
-		if _, err := admin.ExecContext(ctx, fmt.Sprintf(s, name)); err != nil {
-			t.Fatalf("%s: %v", s, err)
-		}
-	}
-	t.Cleanup(func() {
-		admin, err := sql.Open("pgx", base)
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		defer admin.Close()
-		if _, err := admin.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`); err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("CONNECTDIR_TEST_POSTGRES must be a postgres:// URL: %v", err)
-	}
-	u.Path = "/" + name
-	return u.String()
-}
-
-func openPostgres(t *testing.T, dbURL string) *sqlstore.Store {
-	t.Helper()
-	s, err := sqlstore.OpenPostgres(t.Context(), dbURL)
-	if err != nil {
-		t.Fatalf("OpenPostgres: %v", err)
-	}
-	return s
-}
-
 func TestPostgres(t *testing.T) {
-	postgresURL(t)
+	testserver.PostgresURL(t)
 	storetest.Run(t, func(t *testing.T) connectdir.Store {
-		return openPostgres(t, freshDatabase(t))
+		return testserver.OpenPostgres(t, testserver.PostgresDatabase(t))
 	})
 }
 
 // Replicas starting together on a fresh database both come up, and the schema is migrated once.
 func TestPostgresConcurrentMigration(t *testing.T) {
-	dbURL := freshDatabase(t)
+	dbURL := testserver.PostgresDatabase(t)
 	const replicas = 3
 	stores := make([]*sqlstore.Store, replicas)
 	errs := make(chan error, replicas)
@@ -149,8 +75,8 @@ func TestPostgresConcurrentMigration(t *testing.T) {
 // The LIKE patterns escape with a backslash, which needs standard-conforming strings; the store
 // must not depend on the server's setting.
 func TestPostgresNonStandardStrings(t *testing.T) {
-	dbURL := freshDatabase(t, `ALTER DATABASE %s SET standard_conforming_strings = off`)
-	s := openPostgres(t, dbURL)
+	dbURL := testserver.PostgresDatabase(t, `ALTER DATABASE %s SET standard_conforming_strings = off`)
+	s := testserver.OpenPostgres(t, dbURL)
 	defer s.Close()
 	ctx := t.Context()
 	d := &connectdir.Directory{Store: s, Region: "us-east-1", AccountID: "123456789012"}
