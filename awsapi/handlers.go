@@ -34,18 +34,32 @@ func (s *Server) operations() map[string]handlerFunc {
 	}
 }
 
-// page reads MaxResults (with its default) and the key carried by NextToken.
-func page(rq *request, op, scope string, def int) (key string, limit int, err error) {
-	limit = def
+// listPage serves one page of a List operation: it reads MaxResults (default def) and the key
+// NextToken carries, asks list for one row more than the page so that a full last page hands out
+// no token to an empty one, and returns the page in wire form with the next token.
+func listPage[T, W any](rq *request, op, scope string, def int, list func(after string, limit int) ([]T, error),
+	key func(T) string, wire func(T) W) ([]W, string, error) {
+	limit := def
 	if v := rq.query("maxResults"); v != "" {
 		limit, _ = strconv.Atoi(v) // the model check already refused a non-integer
 	}
-	key, err = decodeToken(rq.query("nextToken"), op, scope)
-	return key, limit, err
+	after, err := decodeToken(rq.query("nextToken"), op, scope)
+	if err != nil {
+		return nil, "", err
+	}
+	items, err := list(after, limit+1)
+	if err != nil {
+		return nil, "", err
+	}
+	page, next := nextToken(items, limit, op, scope, key)
+	out := make([]W, len(page))
+	for i, item := range page {
+		out[i] = wire(item)
+	}
+	return out, next, nil
 }
 
-// nextToken returns the token for the page after items, or "" on the last page. Lists ask the
-// store for limit+1 rows so that a full last page does not hand out a token to an empty page.
+// nextToken returns the token for the page after items, or "" on the last page.
 func nextToken[T any](items []T, limit int, op, scope string, key func(T) string) ([]T, string) {
 	if len(items) <= limit {
 		return items, ""
@@ -91,19 +105,13 @@ func (s *Server) describeInstance(ctx context.Context, rq *request) (any, error)
 }
 
 func (s *Server) listInstances(ctx context.Context, rq *request) (any, error) {
-	const op = "ListInstances"
-	after, limit, err := page(rq, op, "", 10)
+	out, next, err := listPage(rq, "ListInstances", "", 10,
+		func(after string, limit int) ([]connectdir.Instance, error) {
+			return s.dir.ListInstances(ctx, after, limit)
+		},
+		func(i connectdir.Instance) string { return i.ID }, instanceWire)
 	if err != nil {
 		return nil, err
-	}
-	list, err := s.dir.ListInstances(ctx, after, limit+1)
-	if err != nil {
-		return nil, err
-	}
-	list, next := nextToken(list, limit, op, "", func(i connectdir.Instance) string { return i.ID })
-	out := make([]instanceSummary, len(list))
-	for i, inst := range list {
-		out[i] = instanceWire(inst)
 	}
 	return struct {
 		InstanceSummaryList []instanceSummary
@@ -165,20 +173,17 @@ func (s *Server) describeUser(ctx context.Context, rq *request) (any, error) {
 }
 
 func (s *Server) listUsers(ctx context.Context, rq *request) (any, error) {
-	const op = "ListUsers"
 	instanceID := rq.path("InstanceId")
-	after, limit, err := page(rq, op, instanceID, 100)
+	out, next, err := listPage(rq, "ListUsers", instanceID, 100,
+		func(after string, limit int) ([]connectdir.User, error) {
+			return s.dir.ListUsers(ctx, instanceID, after, limit)
+		},
+		func(u connectdir.User) string { return u.Username },
+		func(u connectdir.User) userSummary {
+			return userSummary{Id: u.ID, Arn: u.ARN, Username: u.Username, LastModifiedTime: ts(u.LastModifiedTime), LastModifiedRegion: u.LastModifiedRegion}
+		})
 	if err != nil {
 		return nil, err
-	}
-	list, err := s.dir.ListUsers(ctx, instanceID, after, limit+1)
-	if err != nil {
-		return nil, err
-	}
-	list, next := nextToken(list, limit, op, instanceID, func(u connectdir.User) string { return u.Username })
-	out := make([]userSummary, len(list))
-	for i, u := range list {
-		out[i] = userSummary{Id: u.ID, Arn: u.ARN, Username: u.Username, LastModifiedTime: ts(u.LastModifiedTime), LastModifiedRegion: u.LastModifiedRegion}
 	}
 	return struct {
 		UserSummaryList []userSummary
@@ -396,20 +401,17 @@ func filterConds(f userSearchFilter) []connectdir.Cond {
 // ---- profiles ----
 
 func (s *Server) listRoutingProfiles(ctx context.Context, rq *request) (any, error) {
-	const op = "ListRoutingProfiles"
 	instanceID := rq.path("InstanceId")
-	after, limit, err := page(rq, op, instanceID, 100)
+	out, next, err := listPage(rq, "ListRoutingProfiles", instanceID, 100,
+		func(after string, limit int) ([]connectdir.RoutingProfile, error) {
+			return s.dir.ListRoutingProfiles(ctx, instanceID, after, limit)
+		},
+		func(p connectdir.RoutingProfile) string { return p.ID },
+		func(p connectdir.RoutingProfile) routingProfileSummary {
+			return routingProfileSummary{Id: p.ID, Arn: p.ARN, Name: p.Name, LastModifiedTime: ts(p.LastModifiedTime), LastModifiedRegion: p.LastModifiedRegion}
+		})
 	if err != nil {
 		return nil, err
-	}
-	list, err := s.dir.ListRoutingProfiles(ctx, instanceID, after, limit+1)
-	if err != nil {
-		return nil, err
-	}
-	list, next := nextToken(list, limit, op, instanceID, func(p connectdir.RoutingProfile) string { return p.ID })
-	out := make([]routingProfileSummary, len(list))
-	for i, p := range list {
-		out[i] = routingProfileSummary{Id: p.ID, Arn: p.ARN, Name: p.Name, LastModifiedTime: ts(p.LastModifiedTime), LastModifiedRegion: p.LastModifiedRegion}
 	}
 	return struct {
 		RoutingProfileSummaryList []routingProfileSummary
@@ -431,20 +433,17 @@ func (s *Server) describeRoutingProfile(ctx context.Context, rq *request) (any, 
 }
 
 func (s *Server) listSecurityProfiles(ctx context.Context, rq *request) (any, error) {
-	const op = "ListSecurityProfiles"
 	instanceID := rq.path("InstanceId")
-	after, limit, err := page(rq, op, instanceID, 100)
+	out, next, err := listPage(rq, "ListSecurityProfiles", instanceID, 100,
+		func(after string, limit int) ([]connectdir.SecurityProfile, error) {
+			return s.dir.ListSecurityProfiles(ctx, instanceID, after, limit)
+		},
+		func(p connectdir.SecurityProfile) string { return p.ID },
+		func(p connectdir.SecurityProfile) securityProfileSummary {
+			return securityProfileSummary{Id: p.ID, Arn: p.ARN, Name: p.Name, LastModifiedTime: ts(p.LastModifiedTime), LastModifiedRegion: p.LastModifiedRegion}
+		})
 	if err != nil {
 		return nil, err
-	}
-	list, err := s.dir.ListSecurityProfiles(ctx, instanceID, after, limit+1)
-	if err != nil {
-		return nil, err
-	}
-	list, next := nextToken(list, limit, op, instanceID, func(p connectdir.SecurityProfile) string { return p.ID })
-	out := make([]securityProfileSummary, len(list))
-	for i, p := range list {
-		out[i] = securityProfileSummary{Id: p.ID, Arn: p.ARN, Name: p.Name, LastModifiedTime: ts(p.LastModifiedTime), LastModifiedRegion: p.LastModifiedRegion}
 	}
 	return struct {
 		SecurityProfileSummaryList []securityProfileSummary
@@ -527,20 +526,14 @@ func (s *Server) describeHierarchyGroup(ctx context.Context, rq *request) (any, 
 }
 
 func (s *Server) listHierarchyGroups(ctx context.Context, rq *request) (any, error) {
-	const op = "ListUserHierarchyGroups"
 	instanceID := rq.path("InstanceId")
-	after, limit, err := page(rq, op, instanceID, 100)
+	out, next, err := listPage(rq, "ListUserHierarchyGroups", instanceID, 100,
+		func(after string, limit int) ([]connectdir.HierarchyGroup, error) {
+			return s.dir.ListHierarchyGroups(ctx, instanceID, after, limit)
+		},
+		func(g connectdir.HierarchyGroup) string { return g.ID }, groupWire)
 	if err != nil {
 		return nil, err
-	}
-	list, err := s.dir.ListHierarchyGroups(ctx, instanceID, after, limit+1)
-	if err != nil {
-		return nil, err
-	}
-	list, next := nextToken(list, limit, op, instanceID, func(g connectdir.HierarchyGroup) string { return g.ID })
-	out := make([]*groupSummary, len(list))
-	for i, g := range list {
-		out[i] = groupWire(g)
 	}
 	return struct {
 		UserHierarchyGroupSummaryList []*groupSummary
