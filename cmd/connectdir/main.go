@@ -19,7 +19,7 @@ func main() {
 		Name:                  "connectdir",
 		Usage:                 "an Amazon Connect compatible directory of agents and hierarchies",
 		EnableShellCompletion: true,
-		Commands:              []*cli.Command{serveCommand(), keysCommand()},
+		Commands:              []*cli.Command{serveCommand(), keysCommand(), syncCommand(), snapshotCommand(), copyCommand()},
 	}
 	if err := app.Run(ctx, os.Args); err != nil {
 		fmt.Fprintln(os.Stderr, "connectdir:", err)

@@ -1,0 +1,168 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/connect"
+	"github.com/connectdir/connectdir/hrsync"
+	"github.com/schollz/progressbar/v3"
+	"github.com/urfave/cli/v3"
+	"golang.org/x/term"
+)
+
+// clientFlags are the settings of one Connect endpoint; prefix tells apart the two sides of copy.
+// Everything else (credentials, region) comes from the standard AWS configuration chain, and
+// AWS_ENDPOINT_URL_CONNECT / AWS_ENDPOINT_URL are honoured by the SDK itself.
+func clientFlags(prefix, side string) []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: prefix + "endpoint-url", Usage: "Connect API endpoint" + side + " (default: AWS_ENDPOINT_URL_CONNECT, AWS_ENDPOINT_URL, or Amazon Connect)"},
+		&cli.StringFlag{Name: prefix + "profile", Usage: "AWS shared-config profile" + side + " (default: AWS_PROFILE)"},
+		&cli.StringFlag{Name: prefix + "region", Usage: "AWS region" + side + " (default: AWS_REGION or the profile's)"},
+	}
+}
+
+// pacingFlags are the settings of how hard a command drives the API.
+func pacingFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.FloatFlag{Name: "rps", Value: 2, Usage: "client-side limit of requests per second, retries included (0: none); Amazon Connect allows about 2", Sources: cli.EnvVars("CONNECTDIR_RPS")},
+		&cli.IntFlag{Name: "concurrency", Value: 4, Usage: "calls in flight at once", Sources: cli.EnvVars("CONNECTDIR_CONCURRENCY")},
+	}
+}
+
+// newClient makes a Connect client configured as every AWS tool is, paced by --rps.
+func newClient(ctx context.Context, cmd *cli.Command, prefix string) (*connect.Client, error) {
+	var opts []func(*config.LoadOptions) error
+	if p := cmd.String(prefix + "profile"); p != "" {
+		opts = append(opts, config.WithSharedConfigProfile(p))
+	}
+	if r := cmd.String(prefix + "region"); r != "" {
+		opts = append(opts, config.WithRegion(r))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewFromConfig(cfg, hrsync.Paced(cmd.Float("rps")), func(o *connect.Options) {
+		if e := cmd.String(prefix + "endpoint-url"); e != "" {
+			o.BaseEndpoint = &e
+		}
+	}), nil
+}
+
+func syncCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "sync",
+		Usage: "plan or apply the changes that make an instance's agents and hierarchy match an HR file",
+		Description: `The file is CSV, one agent a row, with the header
+  username,first_name,last_name,email,hierarchy,routing_profile,security_profiles,phone_type,desk_phone,auto_accept,acw_timeout,tags,password
+(hierarchy: group names from LevelOne down joined by "/"; security_profiles and tags: ";"-separated,
+tags as key=value), or the Amazon Connect console's bulk user upload CSV as it is.
+Without --apply it only prints the plan. Running it again after an interruption finishes the job.`,
+		Flags: append(append([]cli.Flag{
+			&cli.StringFlag{Name: "file", Aliases: []string{"f"}, Required: true, Usage: "CSV file of agents"},
+			&cli.StringFlag{Name: "instance", Required: true, Usage: "instance id", Sources: cli.EnvVars("CONNECTDIR_INSTANCE")},
+			&cli.BoolFlag{Name: "plan", Usage: "print the plan only (the default)"},
+			&cli.BoolFlag{Name: "apply", Usage: "make the changes"},
+			&cli.BoolFlag{Name: "prune", Usage: "also delete users not in the file and groups left empty"},
+			&cli.BoolFlag{Name: "json", Usage: "print the plan as JSON"},
+			&cli.StringFlag{Name: "levels", Usage: `hierarchy level names, LevelOne first, joined by "/" (default: the instance's, and "LevelN" for levels it lacks)`},
+			&cli.StringFlag{Name: "passwords-out", Usage: "file (mode 0600) to append generated passwords of new users to, as username,password lines"},
+		}, pacingFlags()...), clientFlags("", "")...),
+		Action: runSync,
+	}
+}
+
+func runSync(ctx context.Context, cmd *cli.Command) error {
+	if cmd.Bool("plan") && cmd.Bool("apply") {
+		return errors.New("--plan and --apply exclude each other")
+	}
+	f, err := os.Open(cmd.String("file"))
+	if err != nil {
+		return err
+	}
+	d, _, err := hrsync.ParseCSV(f)
+	f.Close()
+	if err != nil {
+		return err
+	}
+	if l := cmd.String("levels"); l != "" {
+		d.Levels = strings.Split(l, "/")
+	}
+	c, err := newClient(ctx, cmd, "")
+	if err != nil {
+		return err
+	}
+	conc := int(cmd.Int("concurrency"))
+	p, err := hrsync.MakePlan(ctx, c, cmd.String("instance"), d, hrsync.PlanOptions{Prune: cmd.Bool("prune"), Concurrency: conc})
+	if err != nil {
+		return err
+	}
+	return showAndApply(ctx, cmd, c, p, cmd.Bool("apply"))
+}
+
+// showAndApply prints a plan and, with --apply, executes it.
+func showAndApply(ctx context.Context, cmd *cli.Command, c *connect.Client, p *hrsync.Plan, apply bool) error {
+	if cmd.Bool("json") {
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(p); err != nil {
+			return err
+		}
+	} else {
+		p.Print(os.Stdout)
+	}
+	if !apply || p.Empty() {
+		return nil
+	}
+	opt := hrsync.ApplyOptions{Concurrency: int(cmd.Int("concurrency")), Progress: progress(p.Calls())}
+	if out := cmd.String("passwords-out"); out != "" {
+		pw, err := passwordFile(out)
+		if err != nil {
+			return err
+		}
+		defer pw.Close()
+		var mu sync.Mutex
+		opt.Password = func(username, password string) error {
+			mu.Lock()
+			defer mu.Unlock()
+			_, err := fmt.Fprintf(pw, "%s,%s\n", username, password)
+			return err
+		}
+	}
+	if err := hrsync.Apply(ctx, c, p, opt); err != nil {
+		return fmt.Errorf("apply stopped; run the same command again to finish:\n%w", err)
+	}
+	fmt.Fprintln(os.Stderr, "done")
+	return nil
+}
+
+// passwordFile opens the passwords file for appending, readable by its owner only.
+func passwordFile(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Chmod(0o600); err != nil { // an existing file keeps its mode otherwise
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// progress reports apply progress: a bar on a terminal, plain lines otherwise (logs, CI).
+func progress(total int) func(done, total int, what string) {
+	if term.IsTerminal(int(os.Stdout.Fd())) {
+		bar := progressbar.Default(int64(total), "applying")
+		return func(int, int, string) { _ = bar.Add(1) }
+	}
+	return func(done, total int, what string) {
+		fmt.Printf("[%d/%d] %s\n", done, total, what)
+	}
+}

@@ -1,0 +1,133 @@
+// Package snapshot exports an Amazon Connect instance's hierarchy and agents to a point-in-time
+// JSON file and imports such a file into another instance, through the Connect API.
+package snapshot
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/connect"
+	"github.com/connectdir/connectdir/hrsync"
+)
+
+// Format and Version identify the file layout; Import refuses versions it does not know.
+const (
+	Format  = "connectdir-snapshot"
+	Version = 1
+)
+
+// Snapshot is an instance's hierarchy and users, with groups by path and profiles by name so
+// that it means the same in any instance. Ids and passwords are not in it.
+type Snapshot struct {
+	Format     string    `json:"format"`
+	Version    int       `json:"version"`
+	ExportedAt time.Time `json:"exported_at"`
+	Source     Source    `json:"source"`
+	// HierarchyLevels are the level names, LevelOne first.
+	HierarchyLevels  []string       `json:"hierarchy_levels"`
+	Groups           []hrsync.Group `json:"groups"`
+	RoutingProfiles  []string       `json:"routing_profiles"`
+	SecurityProfiles []string       `json:"security_profiles"`
+	Users            []hrsync.User  `json:"users"`
+}
+
+// Source says where a snapshot was taken.
+type Source struct {
+	InstanceID             string `json:"instance_id"`
+	IdentityManagementType string `json:"identity_management_type"`
+}
+
+// ExportOptions tune Export.
+type ExportOptions struct {
+	Concurrency int
+	// SkipDescribe leaves out emails and mobile numbers, which only DescribeUser returns (one
+	// call per user), keeping what SearchUsers returns (pages of 500).
+	SkipDescribe bool
+}
+
+// Export reads an instance into a snapshot: the reads of a sync, every group described (for its
+// tags) and every user described (for emails and mobile) unless opt.SkipDescribe.
+func Export(ctx context.Context, c *connect.Client, instanceID string, opt ExportOptions) (*Snapshot, error) {
+	in, err := hrsync.ReadInstance(ctx, c, instanceID, hrsync.ReadOptions{Concurrency: opt.Concurrency, GroupTags: true})
+	if err != nil {
+		return nil, err
+	}
+	users := slices.Collect(maps.Values(in.Users))
+	if !opt.SkipDescribe {
+		if err := in.DescribeUsers(ctx, c, users, opt.Concurrency); err != nil {
+			return nil, err
+		}
+	}
+	s := &Snapshot{Format: Format, Version: Version, ExportedAt: time.Now().UTC(),
+		Source:          Source{InstanceID: instanceID, IdentityManagementType: in.IdentityType},
+		HierarchyLevels: in.Levels, RoutingProfiles: slices.Sorted(maps.Keys(in.RoutingIDs)),
+		SecurityProfiles: slices.Sorted(maps.Keys(in.SecurityIDs)), Groups: []hrsync.Group{}, Users: []hrsync.User{}}
+	for _, g := range in.Groups {
+		s.Groups = append(s.Groups, hrsync.Group{Path: g.Path, Tags: g.Tags})
+	}
+	slices.SortFunc(s.Groups, func(a, b hrsync.Group) int { return strings.Compare(a.Path, b.Path) })
+	routing, security := invert(in.RoutingIDs), invert(in.SecurityIDs)
+	for _, u := range users {
+		su := hrsync.User{Username: u.Username, FirstName: u.FirstName, LastName: u.LastName, Email: u.Email,
+			SecondaryEmail: u.SecondaryEmail, Mobile: u.Mobile, RoutingProfile: routing[u.RoutingID],
+			Phone: u.Phone, Tags: u.Tags, DirectoryUserID: u.DirectoryUserID, SecurityProfiles: []string{}}
+		if g := in.Groups[u.GroupID]; g != nil {
+			su.Hierarchy = g.Path
+		}
+		for _, id := range u.SecurityIDs {
+			su.SecurityProfiles = append(su.SecurityProfiles, security[id])
+		}
+		slices.Sort(su.SecurityProfiles)
+		s.Users = append(s.Users, su)
+	}
+	slices.SortFunc(s.Users, func(a, b hrsync.User) int { return strings.Compare(a.Username, b.Username) })
+	return s, nil
+}
+
+func invert(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[v] = k
+	}
+	return out
+}
+
+// Write writes a snapshot as indented JSON.
+func (s *Snapshot) Write(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(s)
+}
+
+// Read reads a snapshot and checks its format and version.
+func Read(r io.Reader) (*Snapshot, error) {
+	var s Snapshot
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&s); err != nil {
+		return nil, fmt.Errorf("reading snapshot: %w", err)
+	}
+	if s.Format != Format {
+		return nil, fmt.Errorf("not a connectdir snapshot (format %q, want %q)", s.Format, Format)
+	}
+	if s.Version != Version {
+		return nil, fmt.Errorf("snapshot version %d is not supported (this connectdir reads version %d)", s.Version, Version)
+	}
+	return &s, nil
+}
+
+// Desired is the snapshot as a sync's desired state: importing is syncing to it.
+func (s *Snapshot) Desired() *hrsync.Desired {
+	return &hrsync.Desired{Levels: s.HierarchyLevels, Groups: s.Groups, Users: s.Users, Fields: hrsync.FieldAll}
+}
+
+// Plan compares an instance with a snapshot; Import applies the result.
+func Plan(ctx context.Context, c *connect.Client, instanceID string, s *Snapshot, opt hrsync.PlanOptions) (*hrsync.Plan, error) {
+	return hrsync.MakePlan(ctx, c, instanceID, s.Desired(), opt)
+}

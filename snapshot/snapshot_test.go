@@ -1,0 +1,155 @@
+package snapshot_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/connect"
+	"github.com/aws/aws-sdk-go-v2/service/connect/types"
+	"github.com/connectdir/connectdir/hrsync"
+	"github.com/connectdir/connectdir/internal/testserver"
+	"github.com/connectdir/connectdir/snapshot"
+)
+
+func newSAML(t testing.TB, c *connect.Client) string {
+	t.Helper()
+	out, err := c.CreateInstance(context.Background(), &connect.CreateInstanceInput{
+		IdentityManagementType: types.DirectoryTypeSaml, InstanceAlias: aws.String(fmt.Sprintf("snap-%d", time.Now().UnixNano())),
+		InboundCallsEnabled: aws.Bool(true), OutboundCallsEnabled: aws.Bool(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aws.ToString(out.Id)
+}
+
+func importSnap(t testing.TB, c *connect.Client, inst string, s *snapshot.Snapshot) *hrsync.Plan {
+	t.Helper()
+	ctx := context.Background()
+	p, err := snapshot.Plan(ctx, c, inst, s, hrsync.PlanOptions{Concurrency: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := hrsync.Apply(ctx, c, p, hrsync.ApplyOptions{Concurrency: 8}); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func export(t testing.TB, c *connect.Client, inst string) *snapshot.Snapshot {
+	t.Helper()
+	s, err := snapshot.Export(context.Background(), c, inst, snapshot.ExportOptions{Concurrency: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// body is a snapshot's content without where and when it was taken.
+func body(s *snapshot.Snapshot) string {
+	c := *s
+	c.ExportedAt, c.Source = time.Time{}, snapshot.Source{}
+	out, _ := json.MarshalIndent(c, "", " ")
+	return string(out)
+}
+
+func readExample(t testing.TB) *snapshot.Snapshot {
+	t.Helper()
+	f, err := os.Open("../examples/snapshot.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	s, err := snapshot.Read(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// The example snapshot goes into one instance, is copied from there into an instance of another
+// server, and both read back the same as the file, ids and times aside.
+func TestImportExportCopy(t *testing.T) {
+	ctx := context.Background()
+	want := readExample(t)
+	src, dst := testserver.Start(t, testserver.Options{}), testserver.Start(t, testserver.Options{})
+	cs, cd := src.Client(hrsync.Paced(0)), dst.Client(hrsync.Paced(0))
+	a, b := newSAML(t, cs), newSAML(t, cd)
+
+	p := importSnap(t, cs, a, want)
+	if len(p.CreateUsers) != len(want.Users) || len(p.CreateGroups) != len(want.Groups) {
+		t.Fatalf("import plan: %d users, %d groups", len(p.CreateUsers), len(p.CreateGroups))
+	}
+	got := export(t, cs, a)
+	if body(got) != body(want) {
+		t.Fatalf("export after import differs from the file:\n%s\nwant\n%s", body(got), body(want))
+	}
+	// Round trip through the file format.
+	var buf bytes.Buffer
+	if err := got.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := snapshot.Read(&buf); err != nil {
+		t.Fatal(err)
+	}
+
+	// copy = export from one server, import into the other.
+	importSnap(t, cd, b, export(t, cs, a))
+	if x, y := body(export(t, cs, a)), body(export(t, cd, b)); x != y {
+		t.Fatalf("copy differs:\n%s\n%s", x, y)
+	}
+	// Importing again changes nothing and writes nothing.
+	before := dst.API.Calls("CreateUser", "") + dst.API.Calls("CreateUserHierarchyGroup", "") + dst.API.Calls("TagResource", "")
+	if p := importSnap(t, cd, b, got); !p.Empty() {
+		t.Fatalf("re-import planned %d calls", p.Calls())
+	}
+	if after := dst.API.Calls("CreateUser", "") + dst.API.Calls("CreateUserHierarchyGroup", "") + dst.API.Calls("TagResource", ""); after != before {
+		t.Fatalf("re-import wrote %d times", after-before)
+	}
+	// A user's tags and group's tags that drift are put back.
+	u := got.Users[0]
+	if _, err := cd.UntagResource(ctx, &connect.UntagResourceInput{ResourceArn: aws.String(userARN(t, cd, b, u.Username)), TagKeys: []string{"team"}}); err != nil {
+		t.Fatal(err)
+	}
+	if p := importSnap(t, cd, b, got); p.Calls() != 1 || len(p.UpdateUsers) != 1 {
+		t.Fatalf("drift plan: %+v", p)
+	}
+}
+
+func userARN(t testing.TB, c *connect.Client, inst, username string) string {
+	out, err := c.SearchUsers(context.Background(), &connect.SearchUsersInput{InstanceId: &inst, SearchCriteria: &types.UserSearchCriteria{
+		StringCondition: &types.StringCondition{FieldName: aws.String("Username"), Value: &username, ComparisonType: types.StringComparisonTypeExact}}})
+	if err != nil || len(out.Users) != 1 {
+		t.Fatalf("finding %s: %v", username, err)
+	}
+	return aws.ToString(out.Users[0].Arn)
+}
+
+// A snapshot naming a profile the target lacks is refused before anything is written, naming it.
+func TestImportMissingProfile(t *testing.T) {
+	ts := testserver.Start(t, testserver.Options{})
+	c := ts.Client(hrsync.Paced(0))
+	inst := newSAML(t, c)
+	s := readExample(t)
+	s.Users[1].RoutingProfile = "Gold Routing"
+	s.Users[2].SecurityProfiles = []string{"Agent", "Supervisor"}
+	_, err := snapshot.Plan(context.Background(), c, inst, s, hrsync.PlanOptions{})
+	var re hrsync.RowErrors
+	if !errors.As(err, &re) || !strings.Contains(err.Error(), `routing profile "Gold Routing" does not exist`) ||
+		!strings.Contains(err.Error(), `security profile "Supervisor" does not exist`) {
+		t.Fatalf("got %v", err)
+	}
+	if n := ts.API.Calls("CreateUser", "") + ts.API.Calls("CreateUserHierarchyGroup", ""); n != 0 {
+		t.Fatalf("%d writes before the refusal", n)
+	}
+	if _, err := snapshot.Read(strings.NewReader(`{"format":"connectdir-snapshot","version":99}`)); err == nil {
+		t.Error("an unknown version was read")
+	}
+}
