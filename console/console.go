@@ -70,6 +70,9 @@ type session struct {
 	region     string
 	target     string // shown in the header: "connectdir", "Amazon Connect" or the custom endpoint
 	keyID      string
+
+	groups    groupCache
+	userPages map[string]map[int]string // by search text: page number → SearchUsers token; under console.mu
 }
 
 type flash struct {
@@ -100,6 +103,7 @@ func New(cfg Config) http.Handler {
 	c.handle("GET "+Prefix+"hierarchy", c.hierarchyPage)
 	c.handle("GET "+Prefix+"hierarchy/structure", c.structureForm)
 	c.handle("POST "+Prefix+"hierarchy/structure", c.saveStructure)
+	c.handle("POST "+Prefix+"hierarchy/refresh", c.refreshGroups)
 	c.handle("POST "+Prefix+"hierarchy/groups", c.createGroup)
 	c.handle("GET "+Prefix+"hierarchy/groups/{id}", c.groupJSON)
 	c.handle("POST "+Prefix+"hierarchy/groups/{id}/rename", c.renameGroup)
@@ -204,7 +208,8 @@ func csrfOK(r *http.Request, s *session) bool {
 
 // ---- requests ----
 
-// req is one signed-in request, with per-request caches of what several parts of a page need.
+// req is one signed-in request, with per-request caches of what several parts of a page need
+// (the group tree itself lives in the session).
 type req struct {
 	w   http.ResponseWriter
 	r   *http.Request

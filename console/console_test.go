@@ -10,7 +10,9 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/connect"
@@ -302,40 +304,96 @@ func TestUsers(t *testing.T) {
 	ctx := context.Background()
 	api := ts.Client()
 	rp, sp := ts.Profiles(t, ts.InstanceID, "Agent")
-	// 55 users: more than one page of 50.
-	for i := range 55 {
+	// 105 users: three pages of 50 (made two at a time: hashing their passwords is the slow part).
+	var wg sync.WaitGroup
+	errs := make(chan error, 105)
+	sem := make(chan struct{}, 2)
+	for i := range 105 {
 		first := "Ann"
 		if i%5 == 0 {
 			first = "Zed"
 		}
-		if _, err := api.CreateUser(ctx, &connect.CreateUserInput{InstanceId: &ts.InstanceID, Username: aws.String(fmt.Sprintf("user%02d", i)),
-			Password: aws.String("Passw0rd!"), RoutingProfileId: &rp, SecurityProfileIds: []string{sp},
-			IdentityInfo: &types.UserIdentityInfo{FirstName: aws.String(first), LastName: aws.String("Smith")},
-			PhoneConfig:  &types.UserPhoneConfig{PhoneType: types.PhoneTypeSoftPhone}}); err != nil {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			_, err := api.CreateUser(ctx, &connect.CreateUserInput{InstanceId: &ts.InstanceID, Username: aws.String(fmt.Sprintf("user%02d", i)),
+				Password: aws.String("Passw0rd!"), RoutingProfileId: &rp, SecurityProfileIds: []string{sp},
+				IdentityInfo: &types.UserIdentityInfo{FirstName: aws.String(first), LastName: aws.String("Smith")},
+				PhoneConfig:  &types.UserPhoneConfig{PhoneType: types.PhoneTypeSoftPhone}})
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
 			t.Fatal(err)
 		}
 	}
 	b := newBrowser(t, ts)
 	b.login(ts)
-	_, body := b.get("/console/users")
-	mustContain(t, body, "Users <span class=\"count\">(55)</span>", "1–50 of 55", "Next page")
-	rows := strings.Count(body, `<tr><td><a href="/console/users/`)
-	if rows != 50 {
-		t.Fatalf("first page has %d users:\n%s", rows, body)
+	link := func(body, rel string) string {
+		t.Helper()
+		m := regexp.MustCompile(`href="(/console/users\?[^"]*)" rel="` + rel + `"`).FindStringSubmatch(body)
+		if m == nil {
+			return ""
+		}
+		return strings.ReplaceAll(m[1], "&amp;", "&")
 	}
-	next := regexp.MustCompile(`href="(/console/users\?[^"]+)" rel="next"`).FindStringSubmatch(body)
-	if next == nil {
-		t.Fatal("no next link")
+	usersOf := func(body string) string {
+		return strings.Join(regexp.MustCompile(`<a href="/console/users/[0-9a-f-]{36}">user\d+</a>`).FindAllString(body, -1), ",")
 	}
-	_, body = b.get(strings.ReplaceAll(next[1], "&amp;", "&"))
-	mustContain(t, body, "51–55 of 55", "First page")
-	if strings.Contains(body, "Next page") {
+	_, p1 := b.get("/console/users")
+	mustContain(t, p1, "Users <span class=\"count\">(105)</span>", "1–50 of 105", "Next page")
+	if rows := strings.Count(p1, `<tr><td><a href="/console/users/`); rows != 50 {
+		t.Fatalf("first page has %d users:\n%s", rows, p1)
+	}
+	if link(p1, "prev") != "" || strings.Contains(p1, "First page") {
+		t.Fatal("the first page links back")
+	}
+	_, p2 := b.get(link(p1, "next"))
+	mustContain(t, p2, "51–100 of 105", "First page", "Previous page")
+	_, p3 := b.get(link(p2, "next"))
+	mustContain(t, p3, "101–105 of 105", "First page")
+	if link(p3, "next") != "" {
 		t.Fatal("the last page links to a next page")
 	}
 
+	// Previous page: SearchUsers tokens only lead forward, so the session remembers them.
+	_, back2 := b.get(link(p3, "prev"))
+	mustContain(t, back2, "51–100 of 105")
+	if usersOf(back2) != usersOf(p2) || usersOf(p2) == "" {
+		t.Fatalf("page 2 going back differs from page 2 going forward:\n%s\n%s", usersOf(back2), usersOf(p2))
+	}
+	_, back1 := b.get(link(back2, "prev"))
+	mustContain(t, back1, "1–50 of 105")
+	if usersOf(back1) != usersOf(p1) {
+		t.Fatal("page 1 going back differs from page 1")
+	}
+	// A session that never saw page 2 can only go back to the first page.
+	other := newBrowser(t, ts)
+	other.login(ts)
+	_, body := other.get(link(p2, "next"))
+	mustContain(t, body, "101–105 of 105", "First page")
+	if link(body, "prev") != "" {
+		t.Fatal("a previous link without a known token")
+	}
+	// A search pages on its own, and going back keeps the search.
+	_, s1 := b.get("/console/users?q=ann")
+	mustContain(t, s1, "1–50 of 84")
+	_, s2 := b.get(link(s1, "next"))
+	mustContain(t, s2, "51–84 of 84")
+	if prev := link(s2, "prev"); !strings.Contains(prev, "q=ann") {
+		t.Fatalf("previous link %q loses the search", prev)
+	}
+	_, body = b.get(link(s2, "prev"))
+	mustContain(t, body, "1–50 of 84")
+
 	// Search matches username, first or last name.
 	_, body = b.get("/console/users?q=zed")
-	mustContain(t, body, "(11)")
+	mustContain(t, body, "(21)")
 	_, body = b.get("/console/users?q=user07")
 	mustContain(t, body, "(1)", "user07")
 
@@ -386,7 +444,7 @@ func TestUsers(t *testing.T) {
 	_, body = b.get("/console/users/" + id + "/delete")
 	mustContain(t, body, "Delete jdoe?", "Yes, delete")
 	_, body = b.post("/console/users/"+id+"/delete", url.Values{"username": {"jdoe"}})
-	mustContain(t, body, "Deleted user jdoe", "(55)")
+	mustContain(t, body, "Deleted user jdoe", "(105)")
 	if _, err := api.DescribeUser(ctx, &connect.DescribeUserInput{InstanceId: &ts.InstanceID, UserId: &id}); err == nil {
 		t.Fatal("user still exists")
 	}
@@ -403,4 +461,230 @@ func TestCookieSecureOverTLS(t *testing.T) {
 	if sc := resp.Header.Get("Set-Cookie"); !strings.Contains(sc, "Secure") || !strings.Contains(sc, "HttpOnly") {
 		t.Fatalf("Set-Cookie over TLS = %q", sc)
 	}
+}
+
+// apiCalls counts, server side, the API calls made between two points of a test.
+type apiCalls struct {
+	ts   *testserver.Server
+	mark map[string]int
+}
+
+var countedOps = []string{"ListUserHierarchyGroups", "DescribeUserHierarchyGroup", "SearchUsers", "DescribeUserHierarchyStructure"}
+
+func newAPICalls(ts *testserver.Server) *apiCalls {
+	c := &apiCalls{ts: ts}
+	c.reset()
+	return c
+}
+
+func (c *apiCalls) reset() {
+	c.mark = map[string]int{}
+	for _, op := range countedOps {
+		c.mark[op] = c.ts.API.Calls(op, "")
+	}
+}
+
+// since returns the calls of op made since the last reset.
+func (c *apiCalls) since(op string) int { return c.ts.API.Calls(op, "") - c.mark[op] }
+
+// seedTree makes a three-level structure with 300 groups through the API: 60 sites; the first
+// 20 sites have 3 teams each, and each of those teams 3 squads. It returns group ids by name.
+func seedTree(t *testing.T, ts *testserver.Server) map[string]string {
+	t.Helper()
+	ctx := context.Background()
+	api := ts.Client()
+	if _, err := api.UpdateUserHierarchyStructure(ctx, &connect.UpdateUserHierarchyStructureInput{InstanceId: &ts.InstanceID,
+		HierarchyStructure: &types.HierarchyStructureUpdate{LevelOne: &types.HierarchyLevelUpdate{Name: aws.String("Site")},
+			LevelTwo: &types.HierarchyLevelUpdate{Name: aws.String("Team")}, LevelThree: &types.HierarchyLevelUpdate{Name: aws.String("Squad")}}}); err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]string{}
+	create := func(name, parent string) string {
+		in := &connect.CreateUserHierarchyGroupInput{InstanceId: &ts.InstanceID, Name: aws.String(name)}
+		if parent != "" {
+			in.ParentGroupId = aws.String(parent)
+		}
+		out, err := api.CreateUserHierarchyGroup(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[name] = aws.ToString(out.HierarchyGroupId)
+		return ids[name]
+	}
+	for s := range 60 {
+		site := create(fmt.Sprintf("Site %02d", s), "")
+		if s >= 20 {
+			continue
+		}
+		for tm := range 3 {
+			team := create(fmt.Sprintf("Team %02d-%d", s, tm), site)
+			for sq := range 3 {
+				create(fmt.Sprintf("Squad %02d-%d-%d", s, tm, sq), team)
+			}
+		}
+	}
+	if len(ids) != 300 {
+		t.Fatalf("seeded %d groups", len(ids))
+	}
+	return ids
+}
+
+// TestGroupTreeCache checks that a session reads the group tree once, that the console's own
+// writes keep it right without reading it again, and that Refresh and age make it read again.
+func TestGroupTreeCache(t *testing.T) {
+	ts := startConsole(t)
+	ctx := context.Background()
+	ids := seedTree(t, ts)
+	calls := newAPICalls(ts)
+	b := newBrowser(t, ts)
+	pagesRE := regexp.MustCompile(`<td><a href="/console/hierarchy\?group=`)
+
+	// expect checks the calls since the last check, and starts counting again.
+	expect := func(step string, describes, lists, searches int) {
+		t.Helper()
+		if got := calls.since("DescribeUserHierarchyGroup"); describes >= 0 && got != describes {
+			t.Errorf("%s: %d DescribeUserHierarchyGroup calls, want %d", step, got, describes)
+		}
+		if got := calls.since("ListUserHierarchyGroups"); got != lists {
+			t.Errorf("%s: %d ListUserHierarchyGroups calls, want %d", step, got, lists)
+		}
+		if got := calls.since("SearchUsers"); searches >= 0 && got != searches {
+			t.Errorf("%s: %d SearchUsers calls, want %d", step, got, searches)
+		}
+		calls.reset()
+	}
+
+	// The first view (sign-in lands on the hierarchy) reads the tree: one list, and a describe
+	// for each group not already named in the path of another.
+	body := b.login(ts)
+	cold := calls.since("DescribeUserHierarchyGroup")
+	t.Logf("cold load of 300 groups: %d DescribeUserHierarchyGroup, %d ListUserHierarchyGroups, %d SearchUsers",
+		cold, calls.since("ListUserHierarchyGroups"), calls.since("SearchUsers"))
+	if cold < 220 || cold > 300 { // the 180 squads and the 40 childless sites need their own describe
+		t.Errorf("cold load: %d describes, want 220 to 300", cold)
+	}
+	expect("first view", -1, 1, 50)
+	mustContain(t, body, "1–50 of 60", "Page 1 of 2", "Site 00", "Site 49", "Groups as of")
+	if n := len(pagesRE.FindAllString(body, -1)); n != 50 {
+		t.Fatalf("first page lists %d groups", n)
+	}
+
+	// Later views describe nothing, and count users only for the groups they show.
+	_, body = b.get("/console/hierarchy")
+	expect("second view", 0, 0, 50)
+	mustContain(t, body, "Site 49")
+	_, body = b.get("/console/hierarchy?page=2")
+	expect("third view (page 2)", 0, 0, 10)
+	mustContain(t, body, "51–60 of 60", "Site 59", "Previous page")
+	if strings.Contains(body, "Site 49") {
+		t.Fatal("page 2 repeats page 1")
+	}
+	_, body = b.get("/console/hierarchy?group=" + ids["Site 00"])
+	expect("a site", 0, 0, 4)
+	mustContain(t, body, "Team 00-2", "Add Team")
+	_, body = b.get("/console/hierarchy?group=" + ids["Team 00-1"])
+	expect("a team", 0, 0, 4)
+	mustContain(t, body, "Site 00</a>", "Squad 00-1-2", "Add Squad")
+	_, body = b.get("/console/users/new")
+	expect("the user form", 0, 0, -1)
+	mustContain(t, body, "Site 19 / Team 19-2 / Squad 19-2-2")
+
+	// Create, rename and delete through the console: each shows at once, without reading the tree.
+	_, body = b.post("/console/hierarchy/groups", url.Values{"name": {"Aardvark"}, "parent": {ids["Team 00-1"]}})
+	expect("create", 0, 0, 5)
+	mustContain(t, body, "Added Aardvark", "Aardvark</a>")
+	newID := regexp.MustCompile(`<a href="/console/hierarchy\?group=([0-9a-f-]{36})">Aardvark</a>`).FindStringSubmatch(body)
+	if newID == nil {
+		t.Fatalf("the new group is not listed:\n%s", body)
+	}
+	_, body = b.get("/console/hierarchy?group=" + newID[1])
+	expect("the new group", 0, 0, 1)
+	mustContain(t, body, "Site 00</a>", "Team 00-1</a>", "Aardvark", "the last level", "/agent-group/"+newID[1])
+
+	_, body = b.post("/console/hierarchy/groups/"+ids["Site 00"]+"/rename", url.Values{"name": {"Harbour"}, "back": {""}})
+	expect("rename", 0, 0, 50)
+	mustContain(t, body, "Renamed to Harbour", "Harbour</a>")
+	_, body = b.get("/console/users/new")
+	expect("the user form after rename", 0, 0, -1)
+	mustContain(t, body, "Harbour / Team 00-1 / Aardvark")
+	if strings.Contains(body, "Site 00") {
+		t.Fatal("the old name is still shown")
+	}
+
+	_, body = b.get("/console/hierarchy/groups/" + newID[1] + "/delete")
+	expect("the delete form", 0, 0, 1)
+	mustContain(t, body, "Delete Aardvark?", "Harbour / Team 00-1 / Aardvark")
+	_, body = b.post("/console/hierarchy/groups/"+newID[1]+"/delete", url.Values{"parent": {ids["Team 00-1"]}, "name": {"Aardvark"}})
+	expect("delete", 0, 0, 4)
+	mustContain(t, body, "Deleted Aardvark", "Squad 00-1-0")
+	if strings.Contains(body, "Aardvark</a>") {
+		t.Fatal("the deleted group is still listed")
+	}
+
+	// A group added elsewhere stays unseen until Refresh, which reads the tree again.
+	if _, err := ts.Client().CreateUserHierarchyGroup(ctx, &connect.CreateUserHierarchyGroupInput{InstanceId: &ts.InstanceID, Name: aws.String("Outpost")}); err != nil {
+		t.Fatal(err)
+	}
+	calls.reset()
+	_, body = b.get("/console/hierarchy")
+	expect("before refresh", 0, 0, 50)
+	if strings.Contains(body, "Outpost") {
+		t.Fatal("a cached page shows a group added elsewhere")
+	}
+	if status, _ := b.post("/console/hierarchy/refresh", url.Values{"csrf": {"wrong"}}); status != http.StatusForbidden {
+		t.Fatalf("refresh without the form token: %d", status)
+	}
+	_, body = b.post("/console/hierarchy/refresh", url.Values{"back": {""}})
+	if got := calls.since("DescribeUserHierarchyGroup"); got < 200 {
+		t.Errorf("refresh: %d describes, want a full read", got)
+	}
+	expect("refresh", -1, 1, 50)
+	mustContain(t, body, "Reloaded the hierarchy groups", "Outpost", "1–50 of 61")
+	_, body = b.get("/console/hierarchy")
+	expect("after refresh", 0, 0, 50)
+
+	// An old tree is read again on its own.
+	restore := console.AdvanceClock(console.TreeTTL + time.Second)
+	t.Cleanup(restore)
+	_, body = b.get("/console/hierarchy")
+	if got := calls.since("DescribeUserHierarchyGroup"); got < 200 {
+		t.Errorf("expired tree: %d describes, want a full read", got)
+	}
+	expect("expired tree", -1, 1, 50)
+	_, body = b.get("/console/hierarchy")
+	expect("after expiry", 0, 0, 50)
+
+	// Pages of one session that all find the tree expired wait for a single read of it.
+	restore2 := console.AdvanceClock(console.TreeTTL + time.Second)
+	t.Cleanup(restore2)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := b.c.Get(ts.URL + "/console/hierarchy?page=2")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if !strings.Contains(string(body), "Site 59") {
+				t.Errorf("concurrent view: %d\n%s", resp.StatusCode, body)
+			}
+		}()
+	}
+	wg.Wait()
+	if got := calls.since("DescribeUserHierarchyGroup"); got < 220 || got > 301 {
+		t.Errorf("4 concurrent views of an expired tree: %d describes, want one read", got)
+	}
+	expect("concurrent views", -1, 1, 4*11)
+
+	// Each session has its own tree.
+	other := newBrowser(t, ts)
+	other.login(ts)
+	if got := calls.since("DescribeUserHierarchyGroup"); got < 200 {
+		t.Errorf("another session: %d describes, want a full read", got)
+	}
+	calls.reset()
 }

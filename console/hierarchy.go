@@ -2,161 +2,25 @@ package console
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
-	"sort"
+	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/connect"
 	"github.com/aws/aws-sdk-go-v2/service/connect/types"
 )
 
-// parallel bounds concurrent API calls made for one page: enough to hide latency, few enough
-// not to trip the service's per-account rate limits.
-const parallel = 8
-
-type crumb struct{ ID, Name string }
-
-// groupNode is a described hierarchy group.
-type groupNode struct {
-	ID, Name string
-	Level    int     // 1 to 5
-	Path     []crumb // from level one down to the group itself
-}
-
-func (n *groupNode) ParentID() string {
-	if len(n.Path) < 2 {
-		return ""
-	}
-	return n.Path[len(n.Path)-2].ID
-}
-
-func (n *groupNode) PathText() string {
-	names := make([]string, len(n.Path))
-	for i, p := range n.Path {
-		names[i] = p.Name
-	}
-	return strings.Join(names, " / ")
-}
-
-func nodeOf(g *types.HierarchyGroup) *groupNode {
-	n := &groupNode{ID: aws.ToString(g.Id), Name: aws.ToString(g.Name)}
-	if id := aws.ToString(g.LevelId); len(id) == 1 && id[0] >= '1' && id[0] <= '5' {
-		n.Level = int(id[0] - '0')
-	}
-	if p := g.HierarchyPath; p != nil {
-		for _, s := range []*types.HierarchyGroupSummary{p.LevelOne, p.LevelTwo, p.LevelThree, p.LevelFour, p.LevelFive} {
-			if s != nil {
-				n.Path = append(n.Path, crumb{ID: aws.ToString(s.Id), Name: aws.ToString(s.Name)})
-			}
-		}
-	}
-	if len(n.Path) == 0 || n.Path[len(n.Path)-1].ID != n.ID {
-		n.Path = append(n.Path, crumb{ID: n.ID, Name: n.Name})
-	}
-	return n
-}
-
-// groupTree is every group of the instance with its path. ListUserHierarchyGroups names groups
-// but not their parents, so each group is described once; a request loads the tree at most once.
-type groupTree struct {
-	byID   map[string]*groupNode
-	sorted []*groupNode // by path
-}
-
-func (q *req) groups() (*groupTree, error) {
-	if q.tree != nil {
-		return q.tree, nil
-	}
-	var ids []string
-	p := connect.NewListUserHierarchyGroupsPaginator(q.api, &connect.ListUserHierarchyGroupsInput{InstanceId: q.in, MaxResults: aws.Int32(1000)})
-	for p.HasMorePages() {
-		out, err := p.NextPage(q.ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, g := range out.UserHierarchyGroupSummaryList {
-			ids = append(ids, aws.ToString(g.Id))
-		}
-	}
-	nodes := make([]*groupNode, len(ids))
-	err := forEach(len(ids), func(i int) error {
-		out, err := q.api.DescribeUserHierarchyGroup(q.ctx, &connect.DescribeUserHierarchyGroupInput{InstanceId: q.in, HierarchyGroupId: aws.String(ids[i])})
-		var nf *types.ResourceNotFoundException
-		if errors.As(err, &nf) {
-			return nil // deleted since the list: leave it out
-		}
-		if err != nil {
-			return err
-		}
-		nodes[i] = nodeOf(out.HierarchyGroup)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	t := &groupTree{byID: map[string]*groupNode{}}
-	for _, n := range nodes {
-		if n != nil {
-			t.byID[n.ID] = n
-			t.sorted = append(t.sorted, n)
-		}
-	}
-	sort.Slice(t.sorted, func(i, j int) bool {
-		return strings.ToLower(t.sorted[i].PathText()) < strings.ToLower(t.sorted[j].PathText())
-	})
-	q.tree = t
-	return t, nil
-}
-
-// children returns the groups directly under parent ("" for the level-one groups).
-func (t *groupTree) children(parent string) []*groupNode {
-	var out []*groupNode
-	for _, n := range t.sorted {
-		if n.ParentID() == parent {
-			out = append(out, n)
-		}
-	}
-	return out
-}
-
-// forEach runs fn for 0..n-1 with bounded parallelism and returns the first error.
-func forEach(n int, fn func(i int) error) error {
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-	)
-	sem := make(chan struct{}, parallel)
-	for i := range n {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			if err := fn(i); err != nil {
-				mu.Lock()
-				if firstErr == nil {
-					firstErr = err
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	return firstErr
-}
-
 // userCounts counts the users directly in each group: SearchUsers returns the count with a page
 // of one, so each group costs one call.
 func (q *req) userCounts(ids []string) (map[string]int64, error) {
 	counts := make([]int64, len(ids))
-	err := forEach(len(ids), func(i int) error {
-		out, err := q.api.SearchUsers(q.ctx, &connect.SearchUsersInput{InstanceId: q.in, MaxResults: aws.Int32(1),
+	err := forEach(q.ctx, len(ids), func(ctx context.Context, i int) error {
+		out, err := q.api.SearchUsers(ctx, &connect.SearchUsersInput{InstanceId: q.in, MaxResults: aws.Int32(1),
 			SearchCriteria: &types.UserSearchCriteria{HierarchyGroupCondition: &types.HierarchyGroupCondition{
 				Value: aws.String(ids[i]), HierarchyGroupMatchType: types.HierarchyGroupMatchTypeExact}}})
 		if err != nil {
@@ -202,17 +66,39 @@ func levelName(ls []level, n int) string {
 	return "Level " + string(rune('0'+n))
 }
 
-func hierarchyURL(group string) string {
-	if group == "" {
+// groupPageSize is the subgroups listed per page: each shown group costs a SearchUsers call for
+// its user count, so a level with thousands of groups must not be shown all at once.
+const groupPageSize = 50
+
+func hierarchyURL(group string) string { return hierarchyPageURL(group, 1) }
+
+func hierarchyPageURL(group string, page int) string {
+	v := url.Values{}
+	if group != "" {
+		v.Set("group", group)
+	}
+	if page > 1 {
+		v.Set("page", strconv.Itoa(page))
+	}
+	if len(v) == 0 {
 		return Prefix + "hierarchy"
 	}
-	return Prefix + "hierarchy?group=" + url.QueryEscape(group)
+	return Prefix + "hierarchy?" + v.Encode()
 }
 
 type groupRow struct {
-	*groupNode
-	Users     int64
-	LevelName string
+	ID, Name, ARN, ParentID string
+	Level                   int
+	LevelName               string
+	Path                    []crumb // from level one down to the group itself
+	Users                   int64
+}
+
+func (g groupRow) PathText() string { return pathText(g.Path) }
+
+func rowOf(t *groupTree, n *groupNode, levels []level) groupRow {
+	return groupRow{ID: n.ID, Name: n.Name, ARN: n.ARN, ParentID: n.Parent, Level: n.Level,
+		LevelName: levelName(levels, n.Level), Path: t.path(n.ID)}
 }
 
 type hierarchyData struct {
@@ -220,6 +106,11 @@ type hierarchyData struct {
 	Current   *groupRow // nil at the top
 	Children  []groupRow
 	NextLevel string // the level name of groups added here; "" when no level is below
+	Back      string // the current group's id, "" at the top
+
+	Page, Pages, From, To, Total int    // of the subgroups
+	Prev, Next                   string // URLs of the neighbouring pages, "" when none
+	LoadedAt                     string // when the tree was read from the service
 }
 
 func (c *console) hierarchyPage(q *req) {
@@ -229,30 +120,57 @@ func (c *console) hierarchyPage(q *req) {
 		return
 	}
 	d := hierarchyData{Levels: levels}
+	if len(levels) == 0 {
+		// No levels, no groups: nothing to read.
+		q.render(c, "hierarchy.html", "User hierarchy", "hierarchy", d)
+		return
+	}
 	tree, err := q.groups()
 	if err != nil {
 		q.fail(c, err)
 		return
 	}
+	d.LoadedAt = tree.loaded.UTC().Format("15:04:05 UTC")
+	v := q.r.URL.Query()
+	d.Back = v.Get("group")
 	depth := 0
 	ids := []string{}
-	if id := q.r.URL.Query().Get("group"); id != "" {
-		n := tree.byID[id]
+	if d.Back != "" {
+		n := tree.byID[d.Back]
 		if n == nil {
-			c.render(q.w, q.s, http.StatusNotFound, "error.html", "Not found", "hierarchy", "No hierarchy group has the id "+id+".")
+			c.render(q.w, q.s, http.StatusNotFound, "error.html", "Not found", "hierarchy",
+				"No hierarchy group has the id "+d.Back+". If it was added elsewhere, refresh the hierarchy.")
 			return
 		}
-		d.Current = &groupRow{groupNode: n, LevelName: levelName(levels, n.Level)}
+		row := rowOf(tree, n, levels)
+		d.Current = &row
 		depth = n.Level
-		ids = append(ids, n.ID)
-	}
-	for _, n := range tree.children(q.r.URL.Query().Get("group")) {
-		d.Children = append(d.Children, groupRow{groupNode: n, LevelName: levelName(levels, n.Level)})
 		ids = append(ids, n.ID)
 	}
 	if depth < len(levels) {
 		d.NextLevel = levels[depth].Name
 	}
+	kids := tree.children[d.Back]
+	d.Total = len(kids)
+	d.Pages = max(1, (len(kids)+groupPageSize-1)/groupPageSize)
+	page, _ := strconv.Atoi(v.Get("page"))
+	d.Page = min(max(page, 1), d.Pages)
+	if d.Page > 1 {
+		d.Prev = hierarchyPageURL(d.Back, d.Page-1)
+	}
+	if d.Page < d.Pages {
+		d.Next = hierarchyPageURL(d.Back, d.Page+1)
+	}
+	from := (d.Page - 1) * groupPageSize
+	shown := kids[from:min(from+groupPageSize, len(kids))]
+	if len(shown) > 0 {
+		d.From, d.To = from+1, from+len(shown)
+	}
+	for _, n := range shown {
+		d.Children = append(d.Children, rowOf(tree, n, levels))
+		ids = append(ids, n.ID)
+	}
+	// Counts are read live, and only for the groups on this page.
 	counts, err := q.userCounts(ids)
 	if err != nil {
 		q.fail(c, err)
@@ -269,6 +187,13 @@ func (c *console) hierarchyPage(q *req) {
 		title = d.Current.Name + " · " + title
 	}
 	q.render(c, "hierarchy.html", title, "hierarchy", d)
+}
+
+// refreshGroups forgets the session's group tree, so that the next page reads it again: for
+// changes made outside this console.
+func (c *console) refreshGroups(q *req) {
+	q.s.groups.change(dropped)
+	q.redirect(c, hierarchyURL(q.r.PostFormValue("back")), false, "Reloaded the hierarchy groups from the service.")
 }
 
 type structureData struct {
@@ -308,6 +233,8 @@ func (c *console) saveStructure(q *req) {
 		}
 	}
 	if d.Error == "" {
+		// Groups keep their ids and levels whatever the structure's names, and levels with groups
+		// cannot be removed, so the cached tree stays right.
 		_, err := q.api.UpdateUserHierarchyStructure(q.ctx, &connect.UpdateUserHierarchyStructureInput{InstanceId: q.in, HierarchyStructure: &upd})
 		if err == nil {
 			q.redirect(c, hierarchyURL(""), false, "Saved the user hierarchy structure.")
@@ -318,6 +245,15 @@ func (c *console) saveStructure(q *req) {
 	c.render(q.w, q.s, http.StatusUnprocessableEntity, "structure.html", "Hierarchy structure", "hierarchy", d)
 }
 
+// staleOnNotFound drops the cached tree when a write names a group the service does not know:
+// the cache showed a group deleted elsewhere, so it is out of date.
+func (q *req) staleOnNotFound(err error) {
+	var nf *types.ResourceNotFoundException
+	if errors.As(err, &nf) {
+		q.s.groups.change(dropped)
+	}
+}
+
 func (c *console) createGroup(q *req) {
 	name := strings.TrimSpace(q.r.PostFormValue("name"))
 	parent := q.r.PostFormValue("parent")
@@ -325,23 +261,40 @@ func (c *console) createGroup(q *req) {
 	if parent != "" {
 		in.ParentGroupId = aws.String(parent)
 	}
-	if _, err := q.api.CreateUserHierarchyGroup(q.ctx, in); err != nil {
+	out, err := q.api.CreateUserHierarchyGroup(q.ctx, in)
+	if err != nil {
+		q.staleOnNotFound(err)
 		q.redirect(c, hierarchyURL(parent), true, "Could not add "+name+": "+apiMessage(err))
 		return
 	}
-	q.redirect(c, hierarchyURL(parent), false, "Added "+name+".")
+	id := aws.ToString(out.HierarchyGroupId)
+	q.s.groups.change(added(id, name, aws.ToString(out.HierarchyGroupArn), parent))
+	// Land on the page of the list where the new group is.
+	page := 1
+	if t := q.s.groups.peek(); t != nil {
+		for i, n := range t.children[parent] {
+			if n.ID == id {
+				page = i/groupPageSize + 1
+			}
+		}
+	}
+	q.redirect(c, hierarchyPageURL(parent, page), false, "Added "+name+".")
 }
 
 func (c *console) renameGroup(q *req) {
 	name := strings.TrimSpace(q.r.PostFormValue("name"))
 	back := q.r.PostFormValue("back")
+	page, _ := strconv.Atoi(q.r.PostFormValue("page"))
+	id := q.r.PathValue("id")
 	_, err := q.api.UpdateUserHierarchyGroupName(q.ctx, &connect.UpdateUserHierarchyGroupNameInput{InstanceId: q.in,
-		HierarchyGroupId: aws.String(q.r.PathValue("id")), Name: aws.String(name)})
+		HierarchyGroupId: aws.String(id), Name: aws.String(name)})
 	if err != nil {
-		q.redirect(c, hierarchyURL(back), true, "Could not rename to "+name+": "+apiMessage(err))
+		q.staleOnNotFound(err)
+		q.redirect(c, hierarchyPageURL(back, page), true, "Could not rename to "+name+": "+apiMessage(err))
 		return
 	}
-	q.redirect(c, hierarchyURL(back), false, "Renamed to "+name+".")
+	q.s.groups.change(renamed(id, name))
+	q.redirect(c, hierarchyPageURL(back, page), false, "Renamed to "+name+".")
 }
 
 func (q *req) describeGroup() (*types.HierarchyGroup, error) {
@@ -353,43 +306,76 @@ func (q *req) describeGroup() (*types.HierarchyGroup, error) {
 }
 
 func (c *console) deleteGroupForm(q *req) {
-	g, err := q.describeGroup()
+	levels, err := q.levels()
 	if err != nil {
 		q.fail(c, err)
 		return
 	}
-	n := nodeOf(g)
+	tree, err := q.groups()
+	if err != nil {
+		q.fail(c, err)
+		return
+	}
+	id := q.r.PathValue("id")
+	n := tree.byID[id]
+	if n == nil {
+		c.render(q.w, q.s, http.StatusNotFound, "error.html", "Not found", "hierarchy", "No hierarchy group has the id "+id+".")
+		return
+	}
+	row := rowOf(tree, n, levels)
 	counts, err := q.userCounts([]string{n.ID})
 	if err != nil {
 		q.fail(c, err)
 		return
 	}
-	q.render(c, "group_delete.html", "Delete "+n.Name, "hierarchy", groupRow{groupNode: n, Users: counts[n.ID]})
+	row.Users = counts[n.ID]
+	q.render(c, "group_delete.html", "Delete "+n.Name, "hierarchy", row)
 }
 
 func (c *console) deleteGroup(q *req) {
 	parent := q.r.PostFormValue("parent")
 	name := q.r.PostFormValue("name")
-	_, err := q.api.DeleteUserHierarchyGroup(q.ctx, &connect.DeleteUserHierarchyGroupInput{InstanceId: q.in, HierarchyGroupId: aws.String(q.r.PathValue("id"))})
+	id := q.r.PathValue("id")
+	_, err := q.api.DeleteUserHierarchyGroup(q.ctx, &connect.DeleteUserHierarchyGroupInput{InstanceId: q.in, HierarchyGroupId: aws.String(id)})
 	if err != nil {
+		q.staleOnNotFound(err)
 		q.redirect(c, hierarchyURL(parent), true, "Could not delete "+name+": "+apiMessage(err))
 		return
 	}
+	q.s.groups.change(deleted(id))
 	q.redirect(c, hierarchyURL(parent), false, "Deleted "+name+".")
 }
 
 type groupJSONData struct {
-	*groupNode
+	Name string
+	Path []crumb
 	JSON string
 }
 
+// pathOf is the crumbs of a described group, from level one down to the group itself.
+func pathOf(g *types.HierarchyGroup) []crumb {
+	var p []crumb
+	if hp := g.HierarchyPath; hp != nil {
+		for _, s := range []*types.HierarchyGroupSummary{hp.LevelOne, hp.LevelTwo, hp.LevelThree, hp.LevelFour, hp.LevelFive} {
+			if s != nil {
+				p = append(p, crumb{ID: aws.ToString(s.Id), Name: aws.ToString(s.Name)})
+			}
+		}
+	}
+	if len(p) == 0 || p[len(p)-1].ID != aws.ToString(g.Id) {
+		p = append(p, crumb{ID: aws.ToString(g.Id), Name: aws.ToString(g.Name)})
+	}
+	return p
+}
+
+// groupJSON shows DescribeUserHierarchyGroup's answer as it is: this page alone describes.
 func (c *console) groupJSON(q *req) {
 	g, err := q.describeGroup()
 	if err != nil {
 		q.fail(c, err)
 		return
 	}
-	q.render(c, "group.html", aws.ToString(g.Name), "hierarchy", groupJSONData{groupNode: nodeOf(g), JSON: prettyJSON(map[string]any{"HierarchyGroup": g})})
+	q.render(c, "group.html", aws.ToString(g.Name), "hierarchy", groupJSONData{Name: aws.ToString(g.Name), Path: pathOf(g), JSON: prettyJSON(map[string]any{"HierarchyGroup": g})})
 }
 
 // prettyJSON formats an SDK value as the API's JSON would look, without the SDK's empty fields.

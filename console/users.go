@@ -1,6 +1,7 @@
 package console
 
 import (
+	"maps"
 	"net/http"
 	"net/url"
 	"sort"
@@ -73,6 +74,7 @@ type userListData struct {
 	Page       int // 1-based, for display only
 	From, To   int
 	Next       string // URL of the next page, "" on the last
+	Prev       string // URL of the previous page, "" on the first or when its token is not known
 	FirstPage  string // URL of the first page, "" when on it
 	SearchHint string
 }
@@ -85,6 +87,8 @@ func (c *console) userList(q *req) {
 	in := &connect.SearchUsersInput{InstanceId: q.in, MaxResults: aws.Int32(pageSize)}
 	if tok := v.Get("next"); tok != "" {
 		in.NextToken = aws.String(tok)
+	} else {
+		page = 1 // without a token the answer is the first page, whatever p says
 	}
 	if query != "" {
 		var or []types.UserSearchCriteria
@@ -120,15 +124,64 @@ func (c *console) userList(q *req) {
 	if query != "" {
 		base.Set("q", query)
 	}
-	if page > 1 {
-		d.FirstPage = Prefix + "users?" + base.Encode()
+	pageURL := func(p int, tok string) string {
+		v := maps.Clone(base)
+		if p > 1 {
+			v.Set("p", strconv.Itoa(p))
+			v.Set("next", tok)
+		}
+		return Prefix + "users?" + v.Encode()
 	}
-	if tok := aws.ToString(out.NextToken); tok != "" {
-		base.Set("next", tok)
-		base.Set("p", strconv.Itoa(page+1))
-		d.Next = Prefix + "users?" + base.Encode()
+	next := aws.ToString(out.NextToken)
+	c.rememberPages(q.s, query, page, aws.ToString(in.NextToken), next)
+	if page > 1 {
+		d.FirstPage = pageURL(1, "")
+		if tok, ok := c.pageToken(q.s, query, page-1); ok {
+			d.Prev = pageURL(page-1, tok)
+		}
+	}
+	if next != "" {
+		d.Next = pageURL(page+1, next)
 	}
 	q.render(c, "users.html", "Users", "users", d)
+}
+
+// Bounds on the users-page tokens a session remembers.
+const (
+	maxSearches      = 20
+	maxPagesPerQuery = 1000
+)
+
+// rememberPages records the token that opened a page of a search and the one that opens the
+// next page: SearchUsers tokens only lead forward, so going back needs the tokens already seen.
+func (c *console) rememberPages(s *session, query string, page int, token, next string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s.userPages == nil || (s.userPages[query] == nil && len(s.userPages) >= maxSearches) {
+		s.userPages = map[string]map[int]string{}
+	}
+	pages := s.userPages[query]
+	if pages == nil || len(pages) >= maxPagesPerQuery {
+		pages = map[int]string{}
+		s.userPages[query] = pages
+	}
+	if page > 1 {
+		pages[page] = token
+	}
+	if next != "" {
+		pages[page+1] = next
+	}
+}
+
+// pageToken returns the token that opens a page of a search, if the session has seen it.
+func (c *console) pageToken(s *session, query string, page int) (string, bool) {
+	if page <= 1 {
+		return "", true
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	tok, ok := s.userPages[query][page]
+	return tok, ok
 }
 
 // ---- detail ----
@@ -173,12 +226,17 @@ func (q *req) describeUser() (*userView, error) {
 	}
 	sort.Strings(v.SecurityProfiles)
 	if v.HierarchyGroupID != "" {
-		// One describe gives the whole path, so the detail page needs no tree.
-		g, err := q.api.DescribeUserHierarchyGroup(q.ctx, &connect.DescribeUserHierarchyGroupInput{InstanceId: q.in, HierarchyGroupId: u.HierarchyGroupId})
-		if err != nil {
-			return nil, err
+		// The session's tree has the path if it is loaded; otherwise one describe gives the whole
+		// path, which is cheaper than loading the tree for this page.
+		if t := q.s.groups.peek(); t != nil && t.byID[v.HierarchyGroupID] != nil {
+			v.HierarchyPath = pathText(t.path(v.HierarchyGroupID))
+		} else {
+			g, err := q.api.DescribeUserHierarchyGroup(q.ctx, &connect.DescribeUserHierarchyGroupInput{InstanceId: q.in, HierarchyGroupId: u.HierarchyGroupId})
+			if err != nil {
+				return nil, err
+			}
+			v.HierarchyPath = pathText(pathOf(g.HierarchyGroup))
 		}
-		v.HierarchyPath = nodeOf(g.HierarchyGroup).PathText()
 	}
 	return v, nil
 }
@@ -214,9 +272,7 @@ func (q *req) choices(f *userForm) error {
 		return err
 	}
 	f.RoutingProfiles, f.SecurityProfiles = names.routing, names.security
-	for _, n := range tree.sorted {
-		f.Groups = append(f.Groups, option{n.ID, n.PathText()})
-	}
+	f.Groups = tree.all()
 	return nil
 }
 

@@ -1,0 +1,12 @@
+package console
+
+import "time"
+
+// TreeTTL is how long a session keeps its group tree.
+const TreeTTL = treeTTL
+
+// AdvanceClock moves the clock the group cache ages by; the returned func puts it back.
+func AdvanceClock(d time.Duration) (restore func()) {
+	skew.Add(int64(d))
+	return func() { skew.Add(-int64(d)) }
+}
