@@ -7,8 +7,10 @@
 #   .ci/start-postgres.sh >> "$GITHUB_ENV"       # GitHub Actions
 set -eu
 
-PGDATA_DIR=${PGDATA_DIR:-/tmp/pgdata}
-PGPORT=${PGPORT:-5432}
+# A port and directory of our own, so that a system cluster on 5432 (with password auth) never
+# answers in its place.
+PGDATA_DIR=${PGDATA_DIR:-/tmp/connectdir-pgdata}
+PGPORT=${PGPORT:-54329}
 URL="postgres://postgres@127.0.0.1:$PGPORT/postgres?sslmode=disable"
 
 find_bin() {

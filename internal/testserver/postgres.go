@@ -21,7 +21,7 @@ func PostgresURL(t testing.TB) string {
 	u := os.Getenv("CONNECTDIR_TEST_POSTGRES")
 	if u == "" {
 		const msg = "CONNECTDIR_TEST_POSTGRES is not set: set it to a PostgreSQL URL whose user may create databases, " +
-			"e.g. postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable (.ci/start-postgres.sh starts such a server)"
+			"e.g. postgres://postgres@127.0.0.1:54329/postgres?sslmode=disable (.ci/start-postgres.sh starts such a server)"
 		if os.Getenv("CI") == "true" {
 			t.Fatal(msg)
 		}
