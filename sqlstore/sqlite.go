@@ -49,7 +49,7 @@ func OpenSQLite(ctx context.Context, dir string) (*Store, error) {
 	}
 	read.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
 	read.SetMaxIdleConns(max(4, runtime.GOMAXPROCS(0)))
-	return &Store{write: write, read: read, d: sqliteDialect{}}, nil
+	return &Store{write: write, read: read, d: sqliteDialect{}, writeStmts: newStmtCache(write), readStmts: newStmtCache(read)}, nil
 }
 
 type sqliteDialect struct{}

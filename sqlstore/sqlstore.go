@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/connectdir/connectdir"
@@ -24,6 +26,49 @@ type Store struct {
 	write *sql.DB // SQLite: one connection, so writers queue in Go instead of failing busy
 	read  *sql.DB
 	d     dialect
+	// Statements prepared once per pool (SQLite only: pgx caches its own). nil means none.
+	writeStmts, readStmts *stmtCache
+}
+
+// stmtCache keeps prepared statements of one pool so that transactions reuse them instead of
+// having SQLite parse every query again, which was the largest single cost in the benchmarks.
+// A statement is prepared in the background the first time its query is seen: preparing needs a
+// connection of the pool, and the transaction that saw it holds one (SQLite's writer pool has only
+// that one). database/sql then prepares it on each further connection once, as it is used.
+type stmtCache struct {
+	db *sql.DB
+	m  sync.Map // query → *sql.Stmt, or nil while it is being prepared
+	n  atomic.Int32
+}
+
+// maxStmts bounds the cache: queries built from search criteria come in many shapes.
+const maxStmts = 512
+
+func newStmtCache(db *sql.DB) *stmtCache { return &stmtCache{db: db} }
+
+// get returns the prepared statement of query, or nil when it is not (yet) prepared.
+func (c *stmtCache) get(query string) *sql.Stmt {
+	if c == nil {
+		return nil
+	}
+	if v, ok := c.m.Load(query); ok {
+		st, _ := v.(*sql.Stmt)
+		return st
+	}
+	if c.n.Load() >= maxStmts {
+		return nil
+	}
+	if _, loaded := c.m.LoadOrStore(query, nil); loaded {
+		return nil
+	}
+	c.n.Add(1)
+	go func() {
+		// A failure (the pool closed, say) leaves the query unprepared: it still runs as text.
+		if st, err := c.db.PrepareContext(context.Background(), query); err == nil {
+			c.m.Store(query, st)
+		}
+	}()
+	return nil
 }
 
 // dialect is what differs between the databases: how they report constraint and retryable errors.
@@ -92,7 +137,11 @@ func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, fn fun
 	// Rollback after Commit is a no-op; deferring it also frees the connection (SQLite's single
 	// writer) when fn panics.
 	defer sqlTx.Rollback()
-	if err := fn(&tx{ctx: ctx, tx: sqlTx, d: s.d}); err != nil {
+	stmts := s.readStmts
+	if db == s.write {
+		stmts = s.writeStmts
+	}
+	if err := fn(&tx{ctx: ctx, tx: sqlTx, d: s.d, stmts: stmts}); err != nil {
 		return err
 	}
 	return sqlTx.Commit()
@@ -100,13 +149,28 @@ func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, fn fun
 
 // tx implements connectdir.Tx.
 type tx struct {
-	ctx context.Context
-	tx  *sql.Tx
-	d   dialect
+	ctx   context.Context
+	tx    *sql.Tx
+	d     dialect
+	stmts *stmtCache
+}
+
+// prepared returns the transaction's handle on query's prepared statement, or nil.
+func (t *tx) prepared(query string) *sql.Stmt {
+	if st := t.stmts.get(query); st != nil {
+		return t.tx.StmtContext(t.ctx, st)
+	}
+	return nil
 }
 
 func (t *tx) exec(query string, args ...any) (sql.Result, error) {
-	res, err := t.tx.ExecContext(t.ctx, query, args...)
+	var res sql.Result
+	var err error
+	if st := t.prepared(query); st != nil {
+		res, err = st.ExecContext(t.ctx, args...)
+	} else {
+		res, err = t.tx.ExecContext(t.ctx, query, args...)
+	}
 	if err != nil {
 		if c := t.d.conflict(err); c != "" {
 			return nil, &connectdir.ErrConflict{Constraint: c, Err: err}
@@ -116,10 +180,16 @@ func (t *tx) exec(query string, args ...any) (sql.Result, error) {
 }
 
 func (t *tx) query(query string, args ...any) (*sql.Rows, error) {
+	if st := t.prepared(query); st != nil {
+		return st.QueryContext(t.ctx, args...)
+	}
 	return t.tx.QueryContext(t.ctx, query, args...)
 }
 
 func (t *tx) row(query string, args ...any) *sql.Row {
+	if st := t.prepared(query); st != nil {
+		return st.QueryRowContext(t.ctx, args...)
+	}
 	return t.tx.QueryRowContext(t.ctx, query, args...)
 }
 
