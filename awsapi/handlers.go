@@ -70,10 +70,28 @@ func nextToken[T any](items []T, limit int, op, scope string, key func(T) string
 
 // ---- instances ----
 
-func instanceWire(i connectdir.Instance) instanceSummary {
-	return instanceSummary{Id: i.ID, Arn: i.ARN, IdentityManagementType: i.IdentityManagementType, InstanceAlias: i.Alias,
-		CreatedTime: ts(i.CreatedTime), InstanceStatus: i.Status, InboundCallsEnabled: i.InboundCallsEnabled,
-		OutboundCallsEnabled: i.OutboundCallsEnabled}
+// consolePath is where connectdir serve mounts the web console (console.Prefix) next to the
+// API: the instance's access URL and the federation sign-in URL point there.
+const consolePath = "/console/"
+
+// instanceWire is an instance as InstanceSummary and Instance show it. The real service fills
+// ServiceRole (its service-linked role) and InstanceAccessUrl for active instances; both are
+// given here, in the service's ARN shape and pointing at connectdir's own console.
+func (s *Server) instanceWire(rq *request) func(connectdir.Instance) instanceSummary {
+	access := baseURL(rq.r) + consolePath
+	return func(i connectdir.Instance) instanceSummary {
+		return instanceSummary{Id: i.ID, Arn: i.ARN, IdentityManagementType: i.IdentityManagementType, InstanceAlias: i.Alias,
+			CreatedTime: ts(i.CreatedTime), ServiceRole: s.serviceRole(i), InstanceStatus: i.Status,
+			InboundCallsEnabled: i.InboundCallsEnabled, OutboundCallsEnabled: i.OutboundCallsEnabled, InstanceAccessUrl: access}
+	}
+}
+
+// serviceRole is the ARN of the service-linked role the real service creates per instance:
+// arn:aws:iam::ACCOUNT:role/aws-service-role/connect.amazonaws.com/AWSServiceRoleForAmazonConnect_SUFFIX.
+func (s *Server) serviceRole(i connectdir.Instance) string {
+	suffix := strings.ReplaceAll(i.ID, "-", "")
+	suffix = suffix[:min(len(suffix), 20)]
+	return "arn:aws:iam::" + s.dir.AccountID + ":role/aws-service-role/connect.amazonaws.com/AWSServiceRoleForAmazonConnect_" + suffix
 }
 
 func (s *Server) createInstance(ctx context.Context, rq *request) (any, error) {
@@ -101,7 +119,7 @@ func (s *Server) describeInstance(ctx context.Context, rq *request) (any, error)
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"Instance": instance{instanceWire(inst), inst.Tags}}, nil
+	return map[string]any{"Instance": instance{s.instanceWire(rq)(inst), inst.Tags}}, nil
 }
 
 func (s *Server) listInstances(ctx context.Context, rq *request) (any, error) {
@@ -109,7 +127,7 @@ func (s *Server) listInstances(ctx context.Context, rq *request) (any, error) {
 		func(after string, limit int) ([]connectdir.Instance, error) {
 			return s.dir.ListInstances(ctx, after, limit)
 		},
-		func(i connectdir.Instance) string { return i.ID }, instanceWire)
+		func(i connectdir.Instance) string { return i.ID }, s.instanceWire(rq))
 	if err != nil {
 		return nil, err
 	}
@@ -257,7 +275,7 @@ func (s *Server) searchUsers(ctx context.Context, rq *request) (any, error) {
 	}
 	cond := connectdir.Cond{Op: connectdir.OpAnd}
 	if in.SearchCriteria != nil {
-		c, err := criteriaCond(*in.SearchCriteria)
+		c, err := criteriaCond(*in.SearchCriteria, 1)
 		if err != nil {
 			return nil, err
 		}
@@ -265,6 +283,10 @@ func (s *Server) searchUsers(ctx context.Context, rq *request) (any, error) {
 	}
 	if in.SearchFilter != nil {
 		cond.Children = append(cond.Children, filterConds(*in.SearchFilter)...)
+	}
+	if n := conditionCount(cond); n > maxSearchConditions {
+		return nil, connectdir.Errorf(connectdir.KindInvalidParameter,
+			"SearchCriteria and SearchFilter hold %d conditions, more than the %d allowed", n, maxSearchConditions)
 	}
 	list, total, err := s.dir.SearchUsers(ctx, in.InstanceId, cond, after, limit+1)
 	if err != nil {
@@ -292,7 +314,31 @@ var searchFields = map[string]string{
 	"securityprofileid": connectdir.FieldSecurityProfileID,
 }
 
-func criteriaCond(c userSearchCriteria) (connectdir.Cond, error) {
+// Bounds of a search: criteria nest at most maxCriteriaDepth levels and, with the filter, hold
+// at most maxSearchConditions conditions (nodes of the condition tree). Neither the model nor
+// the API reference gives a limit; these are ours, far above what clients send (the console
+// sends three ORed conditions), and they keep one request from compiling a query too deep or
+// too wide for the database (SQLite refuses expression trees deeper than 1000, which a
+// 5,000-condition OR reached as an InternalServiceException) or looking up thousands of groups.
+const (
+	maxCriteriaDepth    = 10
+	maxSearchConditions = 200
+)
+
+// conditionCount counts the nodes of a condition tree.
+func conditionCount(c connectdir.Cond) int {
+	n := 1
+	for _, ch := range c.Children {
+		n += conditionCount(ch)
+	}
+	return n
+}
+
+func criteriaCond(c userSearchCriteria, depth int) (connectdir.Cond, error) {
+	if depth > maxCriteriaDepth {
+		return connectdir.Cond{}, connectdir.Errorf(connectdir.KindInvalidParameter,
+			"SearchCriteria nests AndConditions and OrConditions deeper than %d levels", maxCriteriaDepth)
+	}
 	var parts []connectdir.Cond
 	for _, list := range []struct {
 		op    connectdir.CondOp
@@ -303,7 +349,7 @@ func criteriaCond(c userSearchCriteria) (connectdir.Cond, error) {
 		}
 		group := connectdir.Cond{Op: list.op}
 		for _, item := range list.items {
-			sub, err := criteriaCond(item)
+			sub, err := criteriaCond(item, depth+1)
 			if err != nil {
 				return sub, err
 			}
@@ -590,6 +636,7 @@ func (s *Server) getFederationToken(ctx context.Context, rq *request) (any, erro
 			"AccessToken": tok.AccessToken, "AccessTokenExpiration": ts(tok.AccessTokenExpiration),
 			"RefreshToken": tok.RefreshToken, "RefreshTokenExpiration": ts(tok.RefreshTokenExpiration),
 		},
-		"UserArn": u.ARN, "UserId": u.ID,
+		"SignInUrl": baseURL(rq.r) + consolePath + "login",
+		"UserArn":   u.ARN, "UserId": u.ID,
 	}, nil
 }

@@ -148,6 +148,52 @@ func (rq *request) decode(v any) error {
 // few kilobytes.
 const maxBody = 1 << 20
 
+// maxJSONDepth bounds the nesting of a request body (objects and arrays): the deepest fixed
+// shape served nests about six levels; SearchUsers criteria two per level of AND/OR.
+const maxJSONDepth = 64
+
+// jsonDepth returns the deepest nesting of objects and arrays in a JSON text, without
+// recursion; brackets inside strings do not count.
+func jsonDepth(b []byte) int {
+	depth, deepest, inString, escaped := 0, 0, false, false
+	for _, c := range b {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			depth++
+			deepest = max(deepest, depth)
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return deepest
+}
+
+func tooLarge(err error) bool {
+	var e *http.MaxBytesError
+	return errors.As(err, &e)
+}
+
+// baseURL is the scheme and host the client reached this server at: the root of the links the
+// API hands out (the console's sign-in page), as the real service hands out its own.
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
 // queryMembers maps query-string names to model members for the operations served.
 var queryMembers = map[string]string{"nextToken": "NextToken", "maxResults": "MaxResults", "tagKeys": "tagKeys", "clientToken": "ClientToken"}
 
@@ -188,6 +234,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, name string, h ha
 	}
 	keyID, err := s.verifier.Verify(r)
 	if err != nil {
+		if tooLarge(err) {
+			// A client error, not an internal one: every operation lists InvalidRequestException.
+			err = connectdir.Errorf(connectdir.KindInvalidRequest, "The request body exceeds %d bytes", maxBody)
+		}
 		return writeError(w, r, s.log, err)
 	}
 	if s.throttleRPS > 0 && !s.limiter(keyID).Allow() {
@@ -199,12 +249,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, name string, h ha
 	}
 	if r.Body != nil {
 		if rq.body, err = io.ReadAll(r.Body); err != nil {
+			if tooLarge(err) {
+				return writeError(w, r, s.log, connectdir.Errorf(connectdir.KindInvalidRequest, "The request body exceeds %d bytes", maxBody))
+			}
 			return writeError(w, r, s.log, connectdir.Errorf(connectdir.KindInvalidRequest, "The request body could not be read"))
 		}
 	}
 	input, err := s.input(r, rq.body)
 	if err != nil {
-		return writeError(w, r, s.log, err)
+		return writeError(w, r, s.log, asModelled(name, err))
 	}
 	if v := model.Validate(name, input); v != nil {
 		return writeError(w, r, s.log, asModelled(name, v))
@@ -254,6 +307,12 @@ func (s *Server) limiter(keyID string) *rate.Limiter {
 func (s *Server) input(r *http.Request, body []byte) (map[string]any, error) {
 	in := map[string]any{}
 	if len(bytes.TrimSpace(body)) > 0 {
+		// Refuse deep nesting before anything walks the document recursively (the decoder, the
+		// model check, the search compiler): only SearchUsers criteria nest without bound in the
+		// model, and no sensible input comes near this depth.
+		if jsonDepth(body) > maxJSONDepth {
+			return nil, connectdir.Errorf(connectdir.KindInvalidParameter, "The request body nests deeper than %d levels", maxJSONDepth)
+		}
 		d := json.NewDecoder(bytes.NewReader(body))
 		d.UseNumber()
 		if err := d.Decode(&in); err != nil {
