@@ -44,9 +44,17 @@ type Config struct {
 	Logger *slog.Logger
 	// HTTPClient, if set, is used by the Connect API clients (e.g. for a custom CA).
 	HTTPClient *http.Client
-	// SessionIdle ends a session unused for this long (default 8h).
+	// SessionIdle ends a signed-in session unused for this long (default 8h). A session not
+	// signed in (the sign-in form's) lasts at most an hour.
 	SessionIdle time.Duration
+	// MaxSessions bounds the sessions held in memory (default 10,000): anyone can start one by
+	// opening the sign-in form. When it is reached, a new session replaces the least recently
+	// used one, a session not signed in first.
+	MaxSessions int
 }
+
+// anonIdle ends a session that never signed in: it holds only a form token.
+const anonIdle = time.Hour
 
 // console is the handler returned by New.
 type console struct {
@@ -56,6 +64,7 @@ type console struct {
 	mux      *http.ServeMux
 	mu       sync.Mutex
 	sessions map[string]*session
+	swept    time.Time // when evict last ran
 }
 
 // session is one browser's sign-in. The client holds the credentials; they never leave the server.
@@ -69,7 +78,6 @@ type session struct {
 	instanceID string
 	region     string
 	target     string // shown in the header: "connectdir", "Amazon Connect" or the custom endpoint
-	keyID      string
 
 	groups    groupCache
 	userPages map[string]map[int]string // by search text: page number → SearchUsers token; under console.mu
@@ -82,8 +90,11 @@ type flash struct {
 
 // New returns the console handler; mount it at Prefix.
 func New(cfg Config) http.Handler {
-	if cfg.SessionIdle == 0 {
+	if cfg.SessionIdle <= 0 {
 		cfg.SessionIdle = 8 * time.Hour
+	}
+	if cfg.MaxSessions <= 0 {
+		cfg.MaxSessions = 10_000
 	}
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
@@ -153,7 +164,7 @@ func (c *console) session(r *http.Request) *session {
 	if s == nil {
 		return nil
 	}
-	if time.Since(s.lastUsed) > c.cfg.SessionIdle {
+	if c.expired(s, time.Now()) {
 		delete(c.sessions, s.id)
 		return nil
 	}
@@ -161,21 +172,57 @@ func (c *console) session(r *http.Request) *session {
 	return s
 }
 
-// newSession starts a session and sets its cookie. Sign-in starts a fresh one, so an id that
-// existed before sign-in (and might have been planted) never carries credentials.
-func (c *console) newSession(w http.ResponseWriter, r *http.Request) *session {
-	s := &session{id: randomToken(), csrf: randomToken(), lastUsed: time.Now()}
+// expired says whether a session has been idle too long; under c.mu.
+func (c *console) expired(s *session, now time.Time) bool {
+	idle := c.cfg.SessionIdle
+	if s.client == nil {
+		idle = min(idle, anonIdle)
+	}
+	return now.Sub(s.lastUsed) > idle
+}
+
+// startSession registers s (filled in by the caller: it is reachable from here on) and sets its
+// cookie. Sign-in starts a fresh session, so an id that existed before sign-in (and might have
+// been planted) never carries credentials.
+func (c *console) startSession(w http.ResponseWriter, r *http.Request, s *session) {
+	s.id, s.csrf, s.lastUsed = randomToken(), randomToken(), time.Now()
 	c.mu.Lock()
-	for id, old := range c.sessions { // sweep here so that abandoned sessions do not pile up
-		if time.Since(old.lastUsed) > c.cfg.SessionIdle {
-			delete(c.sessions, id)
-		}
+	// Sweep now and then, so that abandoned sessions (and their credentials) do not linger, and
+	// whenever full.
+	if len(c.sessions) >= c.cfg.MaxSessions || s.lastUsed.Sub(c.swept) > time.Minute {
+		c.evict(s.lastUsed)
 	}
 	c.sessions[s.id] = s
 	c.mu.Unlock()
 	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: s.id, Path: Prefix, HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
-	return s
+}
+
+// evict drops the expired sessions and, if that leaves no room for one more, the least recently
+// used session, preferring one not signed in. Under c.mu. Sessions cost memory and
+// anyone can make them, so their number is bounded rather than only their age.
+func (c *console) evict(now time.Time) {
+	c.swept = now
+	var oldest, oldestAnon *session
+	for id, s := range c.sessions {
+		if c.expired(s, now) {
+			delete(c.sessions, id)
+			continue
+		}
+		if oldest == nil || s.lastUsed.Before(oldest.lastUsed) {
+			oldest = s
+		}
+		if s.client == nil && (oldestAnon == nil || s.lastUsed.Before(oldestAnon.lastUsed)) {
+			oldestAnon = s
+		}
+	}
+	if len(c.sessions) < c.cfg.MaxSessions {
+		return
+	}
+	if oldestAnon != nil {
+		oldest = oldestAnon
+	}
+	delete(c.sessions, oldest.id)
 }
 
 func (c *console) endSession(w http.ResponseWriter, r *http.Request, s *session) {
@@ -330,7 +377,8 @@ type loginData struct {
 func (c *console) loginForm(w http.ResponseWriter, r *http.Request) {
 	s := c.session(r)
 	if s == nil {
-		s = c.newSession(w, r)
+		s = &session{}
+		c.startSession(w, r, s)
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	c.render(w, s, http.StatusOK, "login.html", "Sign in", "", loginData{Region: c.cfg.Region, Target: "connectdir", DefaultEndpoint: c.cfg.Endpoint})
@@ -370,6 +418,11 @@ func (c *console) login(w http.ResponseWriter, r *http.Request) {
 			fail("The endpoint URL must be an http:// or https:// URL.")
 			return
 		}
+		// The endpoint is shown on every page and logged: it must not carry a secret of its own.
+		if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+			fail("The endpoint URL must not contain a user name, password, query or fragment.")
+			return
+		}
 	case d.Target == "aws":
 		target = "Amazon Connect" // the SDK resolves the regional endpoint
 	default:
@@ -394,10 +447,7 @@ func (c *console) login(w http.ResponseWriter, r *http.Request) {
 	if s != nil {
 		c.endSession(w, r, s)
 	}
-	ns := c.newSession(w, r)
-	c.mu.Lock()
-	ns.client, ns.instanceID, ns.region, ns.target, ns.keyID = client, d.InstanceID, d.Region, target, d.KeyID
-	c.mu.Unlock()
+	c.startSession(w, r, &session{client: client, instanceID: d.InstanceID, region: d.Region, target: target})
 	c.log.Info("console: signed in", "key", d.KeyID, "instance", d.InstanceID, "target", target)
 	http.Redirect(w, r, Prefix+"hierarchy", http.StatusSeeOther)
 }

@@ -26,6 +26,13 @@ import (
 // `connectdir serve` does, so that the console's default endpoint is that same server.
 func startConsole(t testing.TB) *testserver.Server {
 	t.Helper()
+	ts, _ := startConsoleWith(t, console.Config{})
+	return ts
+}
+
+// startConsoleWith is startConsole with settings, returning the console handler as well.
+func startConsoleWith(t testing.TB, cfg console.Config) (*testserver.Server, http.Handler) {
+	t.Helper()
 	var con http.Handler
 	ts := testserver.Start(t, testserver.Options{Wrap: func(api http.Handler, _ *connectdir.Directory) http.Handler {
 		mux := http.NewServeMux()
@@ -34,8 +41,9 @@ func startConsole(t testing.TB) *testserver.Server {
 		mux.Handle(console.Prefix, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { con.ServeHTTP(w, r) }))
 		return mux
 	}})
-	con = console.New(console.Config{Endpoint: ts.URL, Region: ts.Region})
-	return ts
+	cfg.Endpoint, cfg.Region = ts.URL, ts.Region
+	con = console.New(cfg)
+	return ts, con
 }
 
 // browser is a cookie-keeping HTTP client that follows redirects, like a browser without scripts.
@@ -687,4 +695,77 @@ func TestGroupTreeCache(t *testing.T) {
 		t.Errorf("another session: %d describes, want a full read", got)
 	}
 	calls.reset()
+}
+
+// Anyone can start a session by opening the sign-in form; the number of sessions is bounded,
+// and a flood of new ones pushes out sessions that never signed in before a signed-in one.
+func TestSessionsBounded(t *testing.T) {
+	ts, con := startConsoleWith(t, console.Config{MaxSessions: 3})
+	b := newBrowser(t, ts)
+	b.login(ts)
+	for range 50 {
+		resp, err := http.Get(ts.URL + "/console/login") // no cookie jar: a new session each time
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	if n := console.Sessions(con); n > 3 {
+		t.Fatalf("%d sessions held, want at most 3", n)
+	}
+	if _, body := b.get("/console/hierarchy"); !strings.Contains(body, "no hierarchy structure yet") {
+		t.Fatalf("the signed-in session was evicted:\n%s", body)
+	}
+	// The newest sign-in form still works.
+	other := newBrowser(t, ts)
+	other.login(ts)
+}
+
+// Sign-out changes state, so it needs the form token like any other post.
+func TestLogoutNeedsToken(t *testing.T) {
+	ts := startConsole(t)
+	b := newBrowser(t, ts)
+	b.login(ts)
+	if status, _ := b.post("/console/logout", url.Values{"csrf": {""}}); status != http.StatusForbidden {
+		t.Fatalf("sign-out without token: %d, want 403", status)
+	}
+	if _, body := b.get("/console/hierarchy"); !strings.Contains(body, "no hierarchy structure yet") {
+		t.Fatalf("signed out by a post without token:\n%s", body)
+	}
+}
+
+// A custom endpoint is shown in the header and logged, so one carrying credentials is refused.
+func TestEndpointWithCredentialsRefused(t *testing.T) {
+	ts := startConsole(t)
+	b := newBrowser(t, ts)
+	b.get("/console/login")
+	for _, ep := range []string{"http://user:hunter2@" + strings.TrimPrefix(ts.URL, "http://"), ts.URL + "/?token=hunter2"} {
+		status, body := b.post("/console/login", url.Values{"access_key_id": {ts.KeyID}, "secret_access_key": {ts.Secret},
+			"region": {ts.Region}, "instance_id": {ts.InstanceID}, "endpoint": {ep}})
+		if status != http.StatusUnauthorized || !strings.Contains(body, "must not contain a user name") {
+			t.Fatalf("endpoint %s: %d\n%s", ep, status, body)
+		}
+	}
+}
+
+// Values that choose where a post lands (back, parent) stay inside the console.
+func TestRedirectsStayInConsole(t *testing.T) {
+	ts := startConsole(t)
+	b := newBrowser(t, ts)
+	b.login(ts)
+	b.c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	defer func() { b.c.CheckRedirect = nil }()
+	for _, evil := range []string{"//evil.example/", "https://evil.example/", "/\\evil.example"} {
+		form := url.Values{"csrf": {b.csrf}, "back": {evil}, "parent": {evil}, "name": {"x"}}
+		req, _ := http.NewRequest(http.MethodPost, ts.URL+"/console/hierarchy/refresh", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		resp, err := b.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if loc := resp.Header.Get("Location"); !strings.HasPrefix(loc, "/console/") || strings.HasPrefix(loc, "//") {
+			t.Fatalf("back=%q redirects to %q", evil, loc)
+		}
+	}
 }

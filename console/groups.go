@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/connect"
 	"github.com/aws/aws-sdk-go-v2/service/connect/types"
+	"golang.org/x/sync/errgroup"
 )
 
 // treeTTL bounds how long a session trusts its copy of the group tree. The console's own writes
@@ -330,39 +331,19 @@ func (q *req) loadGroups() (*groupTree, error) {
 	return newTree(nodes, start), nil
 }
 
-// forEach runs fn for 0..n-1 with bounded parallelism and returns the first error; after an
+// forEach runs fn for 0..n-1, parallel calls at once, and returns the first error; after an
 // error it starts no more calls and cancels those running.
 func forEach(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-	)
-	sem := make(chan struct{}, parallel)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(parallel)
 	for i := range n {
-		sem <- struct{}{}
-		if ctx.Err() != nil {
+		if gctx.Err() != nil {
 			break
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			if err := fn(ctx, i); err != nil {
-				mu.Lock()
-				if firstErr == nil {
-					firstErr = err
-					cancel()
-				}
-				mu.Unlock()
-			}
-		}()
+		g.Go(func() error { return fn(gctx, i) })
 	}
-	wg.Wait()
-	if firstErr == nil {
-		firstErr = ctx.Err() // the request's own context ended
+	if err := g.Wait(); err != nil {
+		return err
 	}
-	return firstErr
+	return ctx.Err() // the request's own context ended (gctx always has, once Wait returns)
 }

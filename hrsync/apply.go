@@ -17,7 +17,8 @@ import (
 // ApplyOptions tune Apply.
 type ApplyOptions struct {
 	Concurrency int
-	// Progress, when set, is told after each write call (done of total).
+	// Progress, when set, is told after each write call (done of total); calls made at once tell
+	// it at once.
 	Progress func(done, total int, what string)
 	// Password, when set, receives each password Apply generated, as soon as its user exists, so
 	// that an interrupted run loses none. It must be set when the plan creates users of a
@@ -27,8 +28,8 @@ type ApplyOptions struct {
 
 // Apply executes a plan: levels, group renames and tags, new groups (parents first), new and
 // changed users, then with --prune deleted users and groups (children first). Calls within a
-// step run concurrently up to opt.Concurrency. A failed call does not stop the others; all
-// failures are returned together. Everything it does is also what a fresh plan would ask for, so
+// step run concurrently up to opt.Concurrency. A failed call does not stop the others, but it
+// does stop the deletions; all failures are returned together. Everything it does is also what a fresh plan would ask for, so
 // running sync again after an interruption finishes the job.
 func Apply(ctx context.Context, c *connect.Client, p *Plan, opt ApplyOptions) error {
 	a := &applier{c: c, p: p, opt: opt, id: aws.String(p.InstanceID), total: p.Calls(), groupID: map[string]string{}}
@@ -99,6 +100,14 @@ func Apply(ctx context.Context, c *connect.Client, p *Plan, opt ApplyOptions) er
 	}
 	a.each(ctx, len(p.CreateUsers), func(i int) { a.createUser(ctx, p.CreateUsers[i], managed) })
 	a.each(ctx, len(p.UpdateUsers), func(i int) { a.updateUser(ctx, p.UpdateUsers[i]) })
+	// Deletions cannot be undone: after any failure (a user not moved out, a group or user not
+	// made) they wait for the re-run, which plans them again from what is then there.
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if len(a.errs) > 0 {
+		return errors.Join(a.errs...)
+	}
 	a.each(ctx, len(p.DeleteUsers), func(i int) {
 		u := p.DeleteUsers[i]
 		a.do("delete user "+u.Username, func() error {

@@ -1,6 +1,7 @@
 package hrsync
 
 import (
+	"bufio"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -85,7 +86,13 @@ const (
 // ParseCSV reads an HR file or an Amazon Connect console bulk-upload CSV, telling them apart by
 // the header ("username" or "user login"). Every bad cell is reported, not only the first.
 func ParseCSV(r io.Reader) (*Desired, string, error) {
-	cr := csv.NewReader(r)
+	// Excel writes a byte-order mark; strip it from the stream, not the first name, so that a
+	// quoted first header ("\ufeff\"username\"") parses too.
+	br := bufio.NewReader(r)
+	if r, _, err := br.ReadRune(); err == nil && r != '\ufeff' {
+		_ = br.UnreadRune()
+	}
+	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = -1 // ragged rows get a row error rather than stopping the read
 	cr.TrimLeadingSpace = true
 	header, err := cr.Read()
@@ -94,7 +101,7 @@ func ParseCSV(r io.Reader) (*Desired, string, error) {
 	}
 	norm := make([]string, len(header))
 	for i, h := range header {
-		norm[i] = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))) // Excel writes a BOM
+		norm[i] = strings.ToLower(strings.TrimSpace(h))
 	}
 	format := ""
 	switch {
@@ -148,17 +155,19 @@ func ParseCSV(r io.Reader) (*Desired, string, error) {
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
+			// A ParseError's column counts characters, not fields: say so rather than pass it off
+			// as a column number. The reader goes on with the next line.
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				errs = append(errs, RowError{Row: pe.Line, Column: pe.Column, Name: "", Msg: pe.Err.Error()})
+				errs = append(errs, RowError{Row: pe.StartLine, Msg: fmt.Sprintf("line %d, character %d: %v", pe.Line, pe.Column, pe.Err)})
 				continue
 			}
 			return nil, format, err
 		}
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue // blank line
+		line, _ := cr.FieldPos(0) // the line the record starts on (a quoted cell may span lines)
+		if blank(rec) {
+			continue // an empty line, or one of only separators as spreadsheets write after the data
 		}
 		u, rowErrs := parseRow(rec, header, idx, line, hierSep)
 		if len(rec) != len(header) {
@@ -306,6 +315,15 @@ func parseRow(rec, header []string, idx map[string]int, line int, hierSep string
 		}
 	}
 	return u, errs
+}
+
+func blank(rec []string) bool {
+	for _, f := range rec {
+		if strings.TrimSpace(f) != "" {
+			return false
+		}
+	}
+	return true
 }
 
 func validEmail(s string) bool {

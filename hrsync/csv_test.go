@@ -85,3 +85,46 @@ func TestExampleFiles(t *testing.T) {
 		}
 	}
 }
+
+// Files as spreadsheets write them: a byte-order mark before a quoted header, CRLF line ends,
+// quoted cells with separators and quotes, and trailing rows of empty cells.
+func TestParseCSVSpreadsheetQuirks(t *testing.T) {
+	in := "\ufeff\"username\",\"first_name\",last_name,routing_profile,security_profiles,tags\r\n" +
+		"ann,\"Ann, Jr.\",\"O\"\"Neil\",Basic Routing Profile,\"Agent;CallCenterManager\",\"team=a;site=b\"\r\n" +
+		"bob,Bob,B,Basic Routing Profile,Agent,\r\n" +
+		",,,,,\r\n" +
+		"  ,,,,,\r\n" +
+		"\r\n"
+	d, format, err := hrsync.ParseCSV(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if format != hrsync.FormatHR || len(d.Users) != 2 {
+		t.Fatalf("format %s, %d users: %+v", format, len(d.Users), d.Users)
+	}
+	a := d.Users[0]
+	if a.FirstName != "Ann, Jr." || a.LastName != `O"Neil` || len(a.SecurityProfiles) != 2 || a.Tags["site"] != "b" || a.Row != 2 {
+		t.Errorf("ann: %+v", a)
+	}
+	if d.Users[1].Row != 3 {
+		t.Errorf("bob on row %d, want 3", d.Users[1].Row)
+	}
+}
+
+// A malformed quote is reported by row, like every other problem, and the rows after it are
+// still checked; it used to panic.
+func TestParseCSVBadQuote(t *testing.T) {
+	in := "username,first_name,last_name,routing_profile,security_profiles\n" +
+		"a\"b,Ann,A,Basic Routing Profile,Agent\n" +
+		"bob,\"Bob,B,Basic Routing Profile,Agent\n"
+	_, _, err := hrsync.ParseCSV(strings.NewReader(in))
+	var re hrsync.RowErrors
+	if !errors.As(err, &re) || len(re) != 2 {
+		t.Fatalf("want 2 row errors, got %v", err)
+	}
+	for _, w := range []string{`row 2: line 2, character 2: bare "`, "row 3: line 3"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("missing %q in:\n%v", w, err)
+		}
+	}
+}

@@ -190,6 +190,20 @@ func MakePlan(ctx context.Context, c *connect.Client, instanceID string, d *Desi
 func check(inst *Instance, d *Desired) error {
 	var errs RowErrors
 	var missing []string
+	// The sources check this too; a structure deeper than Amazon Connect's must not reach Apply.
+	if len(d.Levels) > connectdir.MaxLevels {
+		errs = append(errs, RowError{Msg: fmt.Sprintf("%d hierarchy levels named; Amazon Connect allows %d", len(d.Levels), connectdir.MaxLevels)})
+	}
+	for _, g := range d.Groups {
+		if depth(g.Path) > connectdir.MaxLevels {
+			errs = append(errs, RowError{Msg: fmt.Sprintf("group %s is %d levels deep; Amazon Connect allows %d", g.Path, depth(g.Path), connectdir.MaxLevels)})
+		}
+	}
+	for _, u := range d.Users {
+		if depth(u.Hierarchy) > connectdir.MaxLevels {
+			errs = append(errs, RowError{Row: u.Row, Msg: fmt.Sprintf("user %s: group %s is %d levels deep; Amazon Connect allows %d", u.Username, u.Hierarchy, depth(u.Hierarchy), connectdir.MaxLevels)})
+		}
+	}
 	for _, u := range d.Users {
 		bad := func(format string, args ...any) {
 			errs = append(errs, RowError{Row: u.Row, Msg: fmt.Sprintf("user %s: ", u.Username) + fmt.Sprintf(format, args...)})

@@ -3,6 +3,7 @@ package hrsync_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -313,5 +314,52 @@ func TestPasswords(t *testing.T) {
 	p, err = hrsync.MakePlan(ctx, c, ts.InstanceID, d, hrsync.PlanOptions{})
 	if err != nil || !p.Empty() {
 		t.Fatalf("re-plan: %v %+v", err, p)
+	}
+}
+
+// A failure before the deletions leaves them for the re-run: nothing irreversible happens on
+// top of a half-done apply.
+func TestPruneWaitsForSuccess(t *testing.T) {
+	ts := testserver.Start(t, testserver.Options{})
+	c := ts.Client(hrsync.Paced(0))
+	ctx := context.Background()
+	const header = "username,first_name,last_name,routing_profile,security_profiles,password\n"
+	sync(t, c, ts.InstanceID, parse(t, header+"old,Old,O,Basic Routing Profile,Agent,Secret123x\n"), false)
+
+	d := parse(t, header+"new,New,N,Basic Routing Profile,Agent,\n")
+	p, err := hrsync.MakePlan(ctx, c, ts.InstanceID, d, hrsync.PlanOptions{Prune: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.CreateUsers) != 1 || len(p.DeleteUsers) != 1 {
+		t.Fatalf("plan %+v", p)
+	}
+	lost := errors.New("disk full")
+	err = hrsync.Apply(ctx, c, p, hrsync.ApplyOptions{Password: func(string, string) error { return lost }})
+	if !errors.Is(err, lost) {
+		t.Fatalf("apply: %v", err)
+	}
+	if n := ts.API.Calls("DeleteUser", ""); n != 0 {
+		t.Fatalf("%d DeleteUser calls after a failed create", n)
+	}
+	// The re-run finishes the job.
+	p = sync(t, c, ts.InstanceID, d, true)
+	if len(p.CreateUsers) != 0 || len(p.DeleteUsers) != 1 {
+		t.Fatalf("re-run plan %+v", p)
+	}
+}
+
+// A desired state deeper than five levels is refused by the plan; it used to panic in Apply.
+func TestPlanRefusesSixLevels(t *testing.T) {
+	ts := testserver.Start(t, testserver.Options{})
+	c := ts.Client(hrsync.Paced(0))
+	for _, d := range []*hrsync.Desired{
+		{Levels: []string{"A", "B", "C", "D", "E", "F"}},
+		{Groups: []hrsync.Group{{Path: "a/b/c/d/e/f"}}, Fields: hrsync.FieldAll},
+	} {
+		_, err := hrsync.MakePlan(context.Background(), c, ts.InstanceID, d, hrsync.PlanOptions{})
+		if err == nil || !strings.Contains(err.Error(), "Amazon Connect allows 5") {
+			t.Errorf("%+v: got %v", d, err)
+		}
 	}
 }

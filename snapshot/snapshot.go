@@ -5,6 +5,7 @@ package snapshot
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/connect"
+	"github.com/connectdir/connectdir"
 	"github.com/connectdir/connectdir/hrsync"
 )
 
@@ -119,7 +121,49 @@ func Read(r io.Reader) (*Snapshot, error) {
 	if s.Version != Version {
 		return nil, fmt.Errorf("snapshot version %d is not supported (this connectdir reads version %d)", s.Version, Version)
 	}
+	if err := s.check(); err != nil {
+		return nil, fmt.Errorf("reading snapshot: %w", err)
+	}
 	return &s, nil
+}
+
+// check reports what no instance could take, before anything is read or written: a file may have
+// been edited by hand. (An HR file gets the same checks from hrsync.ParseCSV.)
+func (s *Snapshot) check() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if len(s.HierarchyLevels) > connectdir.MaxLevels || slices.Contains(s.HierarchyLevels, "") {
+		bad("hierarchy_levels: at most %d names, none empty", connectdir.MaxLevels)
+	}
+	path := func(what, p string) {
+		if p == "" {
+			return
+		}
+		names := strings.Split(p, "/")
+		if len(names) > connectdir.MaxLevels || slices.Contains(names, "") {
+			bad("%s: hierarchy path %q must be 1 to %d non-empty names joined by \"/\"", what, p, connectdir.MaxLevels)
+		}
+	}
+	for i, g := range s.Groups {
+		if g.Path == "" {
+			bad("groups[%d]: empty path", i)
+		}
+		path(fmt.Sprintf("groups[%d]", i), g.Path)
+	}
+	seen := map[string]int{}
+	for i, u := range s.Users {
+		what := fmt.Sprintf("users[%d] (%s)", i, u.Username)
+		key := strings.ToLower(u.Username)
+		if u.Username == "" {
+			bad("users[%d]: empty username", i)
+		} else if j, dup := seen[key]; dup {
+			bad("%s: username already at users[%d]", what, j)
+		} else {
+			seen[key] = i
+		}
+		path(what, u.Hierarchy)
+	}
+	return errors.Join(errs...)
 }
 
 // Desired is the snapshot as a sync's desired state: importing is syncing to it.

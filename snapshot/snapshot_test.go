@@ -153,3 +153,21 @@ func TestImportMissingProfile(t *testing.T) {
 		t.Error("an unknown version was read")
 	}
 }
+
+// A hand-edited snapshot that no instance could take is refused when read: a path deeper than
+// five levels (which would also overrun the hierarchy structure), an empty name, a username twice.
+func TestReadChecksSnapshot(t *testing.T) {
+	for _, tc := range []struct{ name, body, want string }{
+		{"too deep", `"groups":[{"path":"a/b/c/d/e/f"}],"users":[]`, `groups[0]: hierarchy path "a/b/c/d/e/f"`},
+		{"empty name", `"groups":[],"users":[{"username":"ann","hierarchy":"a//b","routing_profile":"R","security_profiles":["Agent"],"phone":{"type":"SOFT_PHONE"}}]`, `users[0] (ann): hierarchy path "a//b"`},
+		{"duplicate", `"groups":[],"users":[{"username":"ann","routing_profile":"R","security_profiles":["Agent"],"phone":{}},{"username":"ANN","routing_profile":"R","security_profiles":["Agent"],"phone":{}}]`, `users[1] (ANN): username already at users[0]`},
+		{"levels", `"hierarchy_levels":["A","","C"],"groups":[],"users":[]`, `hierarchy_levels`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := snapshot.Read(strings.NewReader(`{"format":"connectdir-snapshot","version":1,` + tc.body + `}`))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want %q", err, tc.want)
+			}
+		})
+	}
+}

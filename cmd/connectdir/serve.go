@@ -44,6 +44,8 @@ func serveCommand() *cli.Command {
 			&cli.StringFlag{Name: "secret-access-key", Usage: "bootstrap secret access key", Sources: cli.EnvVars("CONNECTDIR_SECRET_ACCESS_KEY")},
 			&cli.FloatFlag{Name: "throttle-rps", Usage: "refuse requests beyond this rate per access key with ThrottlingException (0: off)", Sources: cli.EnvVars("CONNECTDIR_THROTTLE_RPS")},
 			&cli.IntFlag{Name: "throttle-burst", Usage: "burst allowed above --throttle-rps", Sources: cli.EnvVars("CONNECTDIR_THROTTLE_BURST")},
+			&cli.DurationFlag{Name: "console-session-idle", Value: 8 * time.Hour, Usage: "sign a console session out after this long unused", Sources: cli.EnvVars("CONNECTDIR_CONSOLE_SESSION_IDLE")},
+			&cli.IntFlag{Name: "console-max-sessions", Value: 10_000, Usage: "console sessions kept in memory at most (the least recently used go first)", Sources: cli.EnvVars("CONNECTDIR_CONSOLE_MAX_SESSIONS")},
 		),
 		Action: serve,
 	}
@@ -94,10 +96,36 @@ func masterKey(given, dataDir string) ([]byte, error) {
 	if _, err := rand.Read(key); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+	return key, writeOwnerOnly(path, []byte(base64.StdEncoding.EncodeToString(key)+"\n"))
+}
+
+// openOwnerOnly opens path for writing (flag adds O_APPEND or O_TRUNC), readable by its owner
+// only: a new file is created 0600 (the umask can only narrow that, so there is no moment of
+// wider access), an existing one is narrowed to 0600 before anything is written, and a missing
+// directory is made 0700.
+func openOwnerOnly(path string, flag int) (*os.File, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, err
 	}
-	return key, os.WriteFile(path, []byte(base64.StdEncoding.EncodeToString(key)+"\n"), 0o600)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|flag, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// writeOwnerOnly replaces path's content, the file readable by its owner only.
+func writeOwnerOnly(path string, data []byte) error {
+	f, err := openOwnerOnly(path, os.O_TRUNC)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	return errors.Join(err, f.Close())
 }
 
 // bootstrapKey makes sure the server has an administrator key: the one from the environment,
@@ -124,7 +152,9 @@ func bootstrapKey(ctx context.Context, dir *connectdir.Directory, id, secret, da
 	}
 	path := filepath.Join(dataDir, "credentials")
 	content := fmt.Sprintf("[connectdir]\naws_access_key_id = %s\naws_secret_access_key = %s\n", k.ID, secret)
-	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+	// The directory exists when the store is SQLite, not necessarily with PostgreSQL and a given
+	// master key; an earlier file of the same name may have any mode.
+	if err := writeOwnerOnly(path, []byte(content)); err != nil {
 		return "", err
 	}
 	fmt.Printf("Administrator access key (printed once; also in %s, profile connectdir):\n  aws_access_key_id     = %s\n  aws_secret_access_key = %s\n", path, k.ID, secret)
@@ -133,6 +163,12 @@ func bootstrapKey(ctx context.Context, dir *connectdir.Directory, id, secret, da
 
 func serve(ctx context.Context, cmd *cli.Command) error {
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	// Listen first: a taken port fails at once, before a first start makes and prints a key.
+	ln, err := net.Listen("tcp", cmd.String("addr"))
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
 	dir, err := openDirectory(ctx, cmd)
 	if err != nil {
 		return err
@@ -152,13 +188,10 @@ func serve(ctx context.Context, cmd *cli.Command) error {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.Handle("/", api)
 
-	ln, err := net.Listen("tcp", cmd.String("addr"))
-	if err != nil {
-		return err
-	}
 	endpoint := "http://" + ln.Addr().String()
 	// The console is an API client: by default it calls this server's API over loopback.
-	mux.Handle(console.Prefix, console.New(console.Config{Endpoint: endpoint, Region: dir.Region, Logger: log}))
+	mux.Handle(console.Prefix, console.New(console.Config{Endpoint: endpoint, Region: dir.Region, Logger: log,
+		SessionIdle: cmd.Duration("console-session-idle"), MaxSessions: int(cmd.Int("console-max-sessions"))}))
 	mux.Handle("GET /{$}", http.RedirectHandler(console.Prefix, http.StatusSeeOther))
 	fmt.Printf("connectdir serving the Amazon Connect API at %s (region %s)\n", endpoint, dir.Region)
 	fmt.Printf("default instance: %s\naccess key: %s\n", inst.ID, keyID)

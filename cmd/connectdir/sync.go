@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/connect"
+	"github.com/connectdir/connectdir"
 	"github.com/connectdir/connectdir/hrsync"
 	"github.com/schollz/progressbar/v3"
 	"github.com/urfave/cli/v3"
@@ -94,6 +96,9 @@ func runSync(ctx context.Context, cmd *cli.Command) error {
 	}
 	if l := cmd.String("levels"); l != "" {
 		d.Levels = strings.Split(l, "/")
+		if len(d.Levels) > connectdir.MaxLevels || slices.Contains(d.Levels, "") {
+			return fmt.Errorf("--levels %q: 1 to %d non-empty names joined by \"/\"", l, connectdir.MaxLevels)
+		}
 	}
 	c, err := newClient(ctx, cmd, "")
 	if err != nil {
@@ -123,7 +128,7 @@ func showAndApply(ctx context.Context, cmd *cli.Command, c *connect.Client, p *h
 	}
 	opt := hrsync.ApplyOptions{Concurrency: int(cmd.Int("concurrency")), Progress: progress(p.Calls())}
 	if out := cmd.String("passwords-out"); out != "" {
-		pw, err := passwordFile(out)
+		pw, err := openOwnerOnly(out, os.O_APPEND)
 		if err != nil {
 			return err
 		}
@@ -143,26 +148,14 @@ func showAndApply(ctx context.Context, cmd *cli.Command, c *connect.Client, p *h
 	return nil
 }
 
-// passwordFile opens the passwords file for appending, readable by its owner only.
-func passwordFile(path string) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	if err := f.Chmod(0o600); err != nil { // an existing file keeps its mode otherwise
-		f.Close()
-		return nil, err
-	}
-	return f, nil
-}
-
-// progress reports apply progress: a bar on a terminal, plain lines otherwise (logs, CI).
+// progress reports apply progress on stderr, so that stdout holds only the plan (JSON with
+// --json): a bar on a terminal, plain lines otherwise (logs, CI).
 func progress(total int) func(done, total int, what string) {
-	if term.IsTerminal(int(os.Stdout.Fd())) {
-		bar := progressbar.Default(int64(total), "applying")
+	if term.IsTerminal(int(os.Stderr.Fd())) {
+		bar := progressbar.Default(int64(total), "applying") // writes to stderr
 		return func(int, int, string) { _ = bar.Add(1) }
 	}
 	return func(done, total int, what string) {
-		fmt.Printf("[%d/%d] %s\n", done, total, what)
+		fmt.Fprintf(os.Stderr, "[%d/%d] %s\n", done, total, what)
 	}
 }
