@@ -2,6 +2,7 @@ package awsapi
 
 import (
 	"context"
+	"math"
 	"strconv"
 	"strings"
 
@@ -297,6 +298,18 @@ func (s *Server) searchUsers(ctx context.Context, rq *request) (any, error) {
 	for i, u := range list {
 		m := userWire(u)
 		m.IdentityInfo = &identityInfo{FirstName: u.IdentityInfo.FirstName, LastName: u.IdentityInfo.LastName} // IdentityInfoLite
+		// SearchUsers, unlike DescribeUser, gives AfterContactWorkTimeLimit in milliseconds (the
+		// model's documentation of the operation says so).
+		m.PhoneConfig.AfterContactWorkTimeLimit = millis(m.PhoneConfig.AfterContactWorkTimeLimit)
+		for j := range m.AfterContactWorkConfigs {
+			c := &m.AfterContactWorkConfigs[j]
+			c.AfterContactWorkConfig.AfterContactWorkTimeLimit = millis(c.AfterContactWorkConfig.AfterContactWorkTimeLimit)
+			if c.AgentFirstCallbackAfterContactWorkConfig != nil {
+				cb := *c.AgentFirstCallbackAfterContactWorkConfig
+				cb.AfterContactWorkTimeLimit = millis(cb.AfterContactWorkTimeLimit)
+				c.AgentFirstCallbackAfterContactWorkConfig = &cb
+			}
+		}
 		out[i] = userSearchSummary{Id: u.ID, Arn: u.ARN, userMembers: m}
 	}
 	return struct {
@@ -304,6 +317,11 @@ func (s *Server) searchUsers(ctx context.Context, rq *request) (any, error) {
 		NextToken             string `json:",omitempty"`
 		ApproximateTotalCount int64
 	}{out, next, total}, nil
+}
+
+// millis converts seconds to milliseconds, saturating at the int32 the wire carries.
+func millis(seconds int32) int32 {
+	return int32(min(int64(seconds)*1000, math.MaxInt32))
 }
 
 // searchFields maps the documented StringCondition field names (matched case-insensitively,

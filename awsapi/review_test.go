@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/connect"
 	"github.com/aws/aws-sdk-go-v2/service/connect/types"
+	"github.com/connectdir/connectdir/internal/testserver"
 )
 
 // nested wraps leaf in depth levels of AndConditions.
@@ -123,5 +124,38 @@ func TestInstanceAndFederationURLs(t *testing.T) {
 	}
 	if _, ok := raw.Credentials["AccessTokenExpiration"].(float64); !ok {
 		t.Errorf("AccessTokenExpiration on the wire: %#v", raw.Credentials["AccessTokenExpiration"])
+	}
+}
+
+// SearchUsers gives AfterContactWorkTimeLimit in milliseconds, as the service documents, while
+// DescribeUser gives seconds.
+func TestSearchUsersACWInMilliseconds(t *testing.T) {
+	srv := testserver.Start(t, testserver.Options{})
+	c, ctx, inst := srv.Client(), t.Context(), srv.InstanceID
+	rp, sp := srv.Profiles(t, inst, "Agent")
+	created, err := c.CreateUser(ctx, &connect.CreateUserInput{
+		InstanceId: &inst, Username: aws.String("acw"), Password: aws.String("Passw0rdX"),
+		IdentityInfo:       &types.UserIdentityInfo{FirstName: aws.String("A"), LastName: aws.String("W")},
+		PhoneConfig:        &types.UserPhoneConfig{PhoneType: types.PhoneTypeSoftPhone, AfterContactWorkTimeLimit: 45},
+		SecurityProfileIds: []string{sp}, RoutingProfileId: &rp,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc, err := c.DescribeUser(ctx, &connect.DescribeUserInput{InstanceId: &inst, UserId: created.UserId})
+	if err != nil || desc.User.PhoneConfig.AfterContactWorkTimeLimit != 45 {
+		t.Fatalf("DescribeUser ACW = %v, %v; want 45 seconds", desc, err)
+	}
+	found, err := c.SearchUsers(ctx, &connect.SearchUsersInput{InstanceId: &inst, SearchCriteria: &types.UserSearchCriteria{
+		StringCondition: &types.StringCondition{FieldName: aws.String("Username"), Value: aws.String("acw"), ComparisonType: types.StringComparisonTypeExact}}})
+	if err != nil || len(found.Users) != 1 {
+		t.Fatalf("SearchUsers: %v, %v", found, err)
+	}
+	u := found.Users[0]
+	if u.PhoneConfig.AfterContactWorkTimeLimit != 45000 {
+		t.Errorf("SearchUsers PhoneConfig ACW = %d, want 45000 ms", u.PhoneConfig.AfterContactWorkTimeLimit)
+	}
+	if len(u.AfterContactWorkConfigs) != 1 || u.AfterContactWorkConfigs[0].AfterContactWorkConfig.AfterContactWorkTimeLimit != 45000 {
+		t.Errorf("SearchUsers AfterContactWorkConfigs = %+v, want VOICE 45000 ms", u.AfterContactWorkConfigs)
 	}
 }

@@ -144,7 +144,8 @@ func currentUser(s types.UserSearchSummary) *CurrentUser {
 		u.FirstName, u.LastName = aws.ToString(s.IdentityInfo.FirstName), aws.ToString(s.IdentityInfo.LastName)
 	}
 	if pc := s.PhoneConfig; pc != nil {
-		u.Phone = Phone{Type: string(pc.PhoneType), AutoAccept: pc.AutoAccept, ACW: pc.AfterContactWorkTimeLimit, DeskPhone: aws.ToString(pc.DeskPhoneNumber)}
+		// SearchUsers gives the after-contact-work limit in milliseconds, unlike every other call.
+		u.Phone = Phone{Type: string(pc.PhoneType), AutoAccept: pc.AutoAccept, ACW: pc.AfterContactWorkTimeLimit / 1000, DeskPhone: aws.ToString(pc.DeskPhoneNumber)}
 	}
 	return u
 }
