@@ -3,13 +3,9 @@ package hrsync_test
 import (
 	"context"
 	"flag"
-	"fmt"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/connect"
-	"github.com/aws/aws-sdk-go-v2/service/connect/types"
 	"github.com/connectdir/connectdir/hrsync"
 	"github.com/connectdir/connectdir/internal/testserver"
 )
@@ -26,7 +22,7 @@ func BenchmarkSync10k(b *testing.B) {
 	d := parse(b, hrFile(*syncN, nil))
 	for range b.N {
 		b.StopTimer()
-		inst := newSAML(b, c)
+		inst := testserver.NewSAMLInstance(b, c)
 		b.StartTimer()
 		start := time.Now()
 		p, err := hrsync.MakePlan(ctx, c, inst, d, hrsync.PlanOptions{Concurrency: 16})
@@ -38,38 +34,11 @@ func BenchmarkSync10k(b *testing.B) {
 		}
 		took := time.Since(start)
 		b.StopTimer()
-		base := sequentialCreates(b, c, newSAML(b, c), *syncN)
+		base := testserver.SequentialCreates(b, c, testserver.NewSAMLInstance(b, c), *syncN)
 		b.ReportMetric(took.Seconds(), "sync-s")
 		b.ReportMetric(base.Seconds(), "sequential-s")
 		b.ReportMetric(base.Seconds()/took.Seconds(), "speedup")
 		b.ReportMetric(float64(p.Calls()), "writes")
 		b.StartTimer()
 	}
-}
-
-// sequentialCreates is the baseline: n CreateUser calls one after the other, as a simple script
-// would make them.
-func sequentialCreates(b *testing.B, c *connect.Client, inst string, n int) time.Duration {
-	ctx := context.Background()
-	rps, err := c.ListRoutingProfiles(ctx, &connect.ListRoutingProfilesInput{InstanceId: &inst})
-	if err != nil {
-		b.Fatal(err)
-	}
-	sps, err := c.ListSecurityProfiles(ctx, &connect.ListSecurityProfilesInput{InstanceId: &inst})
-	if err != nil {
-		b.Fatal(err)
-	}
-	start := time.Now()
-	for i := range n {
-		_, err := c.CreateUser(ctx, &connect.CreateUserInput{InstanceId: &inst, Username: aws.String(fmt.Sprintf("base%06d", i)),
-			IdentityInfo:       &types.UserIdentityInfo{FirstName: aws.String("F"), LastName: aws.String("L")},
-			PhoneConfig:        &types.UserPhoneConfig{PhoneType: types.PhoneTypeSoftPhone},
-			RoutingProfileId:   rps.RoutingProfileSummaryList[0].Id,
-			SecurityProfileIds: []string{aws.ToString(sps.SecurityProfileSummaryList[0].Id)},
-			Tags:               map[string]string{"team": "t"}})
-		if err != nil {
-			b.Fatal(err)
-		}
-	}
-	return time.Since(start)
 }

@@ -9,9 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/connect"
-	"github.com/aws/aws-sdk-go-v2/service/connect/types"
 	"github.com/connectdir/connectdir/hrsync"
 	"github.com/connectdir/connectdir/internal/testserver"
 	"github.com/connectdir/connectdir/snapshot"
@@ -35,17 +33,6 @@ func writes(ts *testserver.Server) int {
 
 // newSAML creates an empty SAML instance: its users take no password, so a load is not a test of
 // argon2.
-func newSAML(t testing.TB, c *connect.Client) string {
-	t.Helper()
-	out, err := c.CreateInstance(context.Background(), &connect.CreateInstanceInput{
-		IdentityManagementType: types.DirectoryTypeSaml, InstanceAlias: aws.String(fmt.Sprintf("sync-%d", time.Now().UnixNano())),
-		InboundCallsEnabled: aws.Bool(true), OutboundCallsEnabled: aws.Bool(true)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return aws.ToString(out.Id)
-}
-
 var (
 	regions   = []string{"EMEA", "AMER", "APAC"}
 	countries = []string{"North", "South", "East"}
@@ -108,7 +95,7 @@ func sync(t testing.TB, c *connect.Client, instanceID string, d *hrsync.Desired,
 func TestSyncThousandThenEdits(t *testing.T) {
 	ts := testserver.Start(t, testserver.Options{})
 	c := ts.Client(hrsync.Paced(0))
-	inst := newSAML(t, c)
+	inst := testserver.NewSAMLInstance(t, c)
 	ctx := context.Background()
 
 	start := time.Now()
@@ -211,10 +198,10 @@ func TestInterruptedApplyResumes(t *testing.T) {
 	ctx := context.Background()
 	file := hrFile(200, nil)
 
-	whole := newSAML(t, c)
+	whole := testserver.NewSAMLInstance(t, c)
 	sync(t, c, whole, parse(t, file), false)
 
-	cut := newSAML(t, c)
+	cut := testserver.NewSAMLInstance(t, c)
 	p, err := hrsync.MakePlan(ctx, c, cut, parse(t, file), hrsync.PlanOptions{Concurrency: 4})
 	if err != nil {
 		t.Fatal(err)
@@ -262,7 +249,7 @@ func compareSnapshots(t *testing.T, ca *connect.Client, a string, cb *connect.Cl
 func TestSyncThrottledServer(t *testing.T) {
 	ts := testserver.Start(t, testserver.Options{ThrottleRPS: 2, ThrottleBurst: 5})
 	c := ts.Client(hrsync.Paced(4))
-	inst := newSAML(t, c)
+	inst := testserver.NewSAMLInstance(t, c)
 	file := hrFile(10, func(i int, f []string) []string {
 		f[4] = []string{"EMEA/North", "EMEA/South"}[i%2]
 		return f

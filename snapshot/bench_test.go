@@ -7,9 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/connect"
-	"github.com/aws/aws-sdk-go-v2/service/connect/types"
 	"github.com/connectdir/connectdir"
 	"github.com/connectdir/connectdir/hrsync"
 	"github.com/connectdir/connectdir/internal/testserver"
@@ -30,7 +27,7 @@ func BenchmarkCopy100k(b *testing.B) {
 	from := seed(b, src, *copyN)
 	for range b.N {
 		b.StopTimer()
-		to := newSAML(b, cd)
+		to := testserver.NewSAMLInstance(b, cd)
 		b.StartTimer()
 		start := time.Now()
 		s, err := snapshot.Export(ctx, cs, from, snapshot.ExportOptions{Concurrency: 16, SkipDescribe: true})
@@ -50,7 +47,7 @@ func BenchmarkCopy100k(b *testing.B) {
 		if len(s.Users) != *copyN || len(p.CreateUsers) != *copyN {
 			b.Fatalf("copied %d of %d users", len(p.CreateUsers), *copyN)
 		}
-		base := sequentialCreates(b, cd, newSAML(b, cd), *copyN)
+		base := testserver.SequentialCreates(b, cd, testserver.NewSAMLInstance(b, cd), *copyN)
 		b.ReportMetric(exported.Seconds(), "export-s")
 		b.ReportMetric(took.Seconds(), "copy-s")
 		b.ReportMetric(base.Seconds(), "sequential-s")
@@ -98,30 +95,4 @@ func seed(b *testing.B, ts *testserver.Server, n int) string {
 	}
 	b.Logf("seeded %d users in %s", n, time.Since(start))
 	return inst.ID
-}
-
-// sequentialCreates is the baseline: n CreateUser calls one after the other.
-func sequentialCreates(b *testing.B, c *connect.Client, inst string, n int) time.Duration {
-	ctx := context.Background()
-	rps, err := c.ListRoutingProfiles(ctx, &connect.ListRoutingProfilesInput{InstanceId: &inst})
-	if err != nil {
-		b.Fatal(err)
-	}
-	sps, err := c.ListSecurityProfiles(ctx, &connect.ListSecurityProfilesInput{InstanceId: &inst})
-	if err != nil {
-		b.Fatal(err)
-	}
-	start := time.Now()
-	for i := range n {
-		_, err := c.CreateUser(ctx, &connect.CreateUserInput{InstanceId: &inst, Username: aws.String(fmt.Sprintf("base%06d", i)),
-			IdentityInfo:       &types.UserIdentityInfo{FirstName: aws.String("F"), LastName: aws.String("L")},
-			PhoneConfig:        &types.UserPhoneConfig{PhoneType: types.PhoneTypeSoftPhone},
-			RoutingProfileId:   rps.RoutingProfileSummaryList[0].Id,
-			SecurityProfileIds: []string{aws.ToString(sps.SecurityProfileSummaryList[0].Id)},
-			Tags:               map[string]string{"n": "1"}})
-		if err != nil {
-			b.Fatal(err)
-		}
-	}
-	return time.Since(start)
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -18,17 +17,6 @@ import (
 	"github.com/connectdir/connectdir/internal/testserver"
 	"github.com/connectdir/connectdir/snapshot"
 )
-
-func newSAML(t testing.TB, c *connect.Client) string {
-	t.Helper()
-	out, err := c.CreateInstance(context.Background(), &connect.CreateInstanceInput{
-		IdentityManagementType: types.DirectoryTypeSaml, InstanceAlias: aws.String(fmt.Sprintf("snap-%d", time.Now().UnixNano())),
-		InboundCallsEnabled: aws.Bool(true), OutboundCallsEnabled: aws.Bool(true)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return aws.ToString(out.Id)
-}
 
 func importSnap(t testing.TB, c *connect.Client, inst string, s *snapshot.Snapshot) *hrsync.Plan {
 	t.Helper()
@@ -81,7 +69,7 @@ func TestImportExportCopy(t *testing.T) {
 	want := readExample(t)
 	src, dst := testserver.Start(t, testserver.Options{}), testserver.Start(t, testserver.Options{})
 	cs, cd := src.Client(hrsync.Paced(0)), dst.Client(hrsync.Paced(0))
-	a, b := newSAML(t, cs), newSAML(t, cd)
+	a, b := testserver.NewSAMLInstance(t, cs), testserver.NewSAMLInstance(t, cd)
 
 	p := importSnap(t, cs, a, want)
 	if len(p.CreateUsers) != len(want.Users) || len(p.CreateGroups) != len(want.Groups) {
@@ -136,7 +124,7 @@ func userARN(t testing.TB, c *connect.Client, inst, username string) string {
 func TestImportMissingProfile(t *testing.T) {
 	ts := testserver.Start(t, testserver.Options{})
 	c := ts.Client(hrsync.Paced(0))
-	inst := newSAML(t, c)
+	inst := testserver.NewSAMLInstance(t, c)
 	s := readExample(t)
 	s.Users[1].RoutingProfile = "Gold Routing"
 	s.Users[2].SecurityProfiles = []string{"Agent", "Supervisor"}
