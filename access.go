@@ -92,6 +92,23 @@ func (d *Directory) AccessKeySecret(ctx context.Context, id string) (secret, use
 	return secret, k.UserName, err == nil, err
 }
 
+// CheckMasterKey makes sure the Sealer opens the access keys already in the store: servers
+// sharing a store (replicas on PostgreSQL) must share the master key, and a mismatch is better
+// refused at start than as every request failing.
+func (d *Directory) CheckMasterKey(ctx context.Context) error {
+	var keys []AccessKey
+	if err := d.view(ctx, func(tx Tx) (err error) { keys, err = tx.ListAccessKeys(); return err }); err != nil {
+		return err
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	if _, err := d.Sealer.Open(keys[0].ID, keys[0].SecretEncrypted); err != nil {
+		return errors.New("the master key does not open the access keys in this store: every server on one store must be given the same master key")
+	}
+	return nil
+}
+
 // ListAccessKeys lists the API keys (without secrets).
 func (d *Directory) ListAccessKeys(ctx context.Context) (keys []AccessKey, err error) {
 	err = d.view(ctx, func(tx Tx) error {

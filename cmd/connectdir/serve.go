@@ -59,6 +59,10 @@ func openDirectory(ctx context.Context, cmd *cli.Command) (*connectdir.Directory
 		err   error
 	)
 	if url := cmd.String("store"); strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
+		if cmd.String("master-key") == "" {
+			// A key generated into each replica's own --data would differ between replicas.
+			return nil, errors.New("a PostgreSQL store needs --master-key (CONNECTDIR_MASTER_KEY), the same on every replica: e.g. $(head -c 32 /dev/urandom | base64)")
+		}
 		store, err = sqlstore.OpenPostgres(ctx, url)
 	} else if url != "" {
 		return nil, fmt.Errorf("unsupported --store %q: use a postgres:// URL, or nothing for SQLite in --data", url)
@@ -78,7 +82,12 @@ func openDirectory(ctx context.Context, cmd *cli.Command) (*connectdir.Directory
 		store.Close()
 		return nil, err
 	}
-	return &connectdir.Directory{Store: store, Region: cmd.String("region"), AccountID: cmd.String("account-id"), Sealer: sealer}, nil
+	dir := &connectdir.Directory{Store: store, Region: cmd.String("region"), AccountID: cmd.String("account-id"), Sealer: sealer}
+	if err := dir.CheckMasterKey(ctx); err != nil {
+		store.Close()
+		return nil, err
+	}
+	return dir, nil
 }
 
 // masterKey returns the key given, or the one in dataDir/master.key, made on first use.
