@@ -178,7 +178,9 @@ type userSearchSummary struct {
 	userMembers
 }
 
-type routingProfileSummary struct {
+// summary is the shape the model gives every named resource in a list: routing and security
+// profile summaries, hierarchy levels and hierarchy group summaries alike.
+type summary struct {
 	Id                 string `json:"Id"`
 	Arn                string `json:"Arn"`
 	Name               string `json:"Name"`
@@ -186,7 +188,12 @@ type routingProfileSummary struct {
 	LastModifiedRegion string `json:"LastModifiedRegion,omitempty"`
 }
 
-type securityProfileSummary = routingProfileSummary
+type (
+	routingProfileSummary  = summary
+	securityProfileSummary = summary
+	hierarchyLevel         = summary
+	groupSummary           = summary
+)
 
 type mediaConcurrency struct {
 	Channel     string `json:"Channel"`
@@ -237,16 +244,6 @@ type instance struct {
 	instanceSummary
 	Tags map[string]string `json:"Tags,omitempty"`
 }
-
-type hierarchyLevel struct {
-	Id                 string `json:"Id"`
-	Arn                string `json:"Arn"`
-	Name               string `json:"Name"`
-	LastModifiedTime   *epoch `json:"LastModifiedTime,omitempty"`
-	LastModifiedRegion string `json:"LastModifiedRegion,omitempty"`
-}
-
-type groupSummary = hierarchyLevel
 
 type hierarchyGroup struct {
 	Id                 string                   `json:"Id"`
