@@ -33,6 +33,15 @@ var exceptions = map[connectdir.Kind]exception{
 	connectdir.KindAccessDenied:     {"AccessDeniedException", http.StatusForbidden},
 }
 
+// wireError is a refusal the wire layer decides on its own, before any operation runs: a body
+// that is not JSON, a path no operation serves.
+type wireError struct {
+	exception
+	message string
+}
+
+func (e *wireError) Error() string { return e.message }
+
 // errorBody is the rest-json error document; the SDKs read the name from X-Amzn-ErrorType.
 type errorBody struct {
 	Message      string `json:"Message"`
@@ -49,7 +58,10 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	var de *connectdir.Error
 	var se *sigv4.Error
 	var ve *model.Violation
+	var we *wireError
 	switch {
+	case errors.As(err, &we):
+		ex, body.Message = we.exception, we.message
 	case errors.As(err, &se):
 		ex, body.Message = exception{se.Code, se.Status}, se.Message
 	case errors.As(err, &ve):

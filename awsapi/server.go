@@ -212,7 +212,7 @@ func (s *Server) routes() http.Handler {
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		// Unknown paths answer as API Gateway does for an unrouted, unsigned request.
-		writeError(w, r, s.log, &sigv4.Error{Code: "UnknownOperationException", Status: http.StatusNotFound, Message: "Unknown operation " + r.Method + " " + r.URL.Path})
+		writeError(w, r, s.log, &wireError{exception{"UnknownOperationException", http.StatusNotFound}, "Unknown operation " + r.Method + " " + r.URL.Path})
 	})
 	return mux
 }
@@ -316,7 +316,7 @@ func (s *Server) input(r *http.Request, body []byte) (map[string]any, error) {
 		d := json.NewDecoder(bytes.NewReader(body))
 		d.UseNumber()
 		if err := d.Decode(&in); err != nil {
-			return nil, &sigv4.Error{Code: "SerializationException", Status: http.StatusBadRequest, Message: "The request body is not a valid JSON object."}
+			return nil, &wireError{exception{"SerializationException", http.StatusBadRequest}, "The request body is not a valid JSON object."}
 		}
 	}
 	for _, name := range []string{"InstanceId", "UserId", "RoutingProfileId", "SecurityProfileId", "HierarchyGroupId", "resourceArn"} {
