@@ -21,7 +21,31 @@ type Directory struct {
 	Region    string
 	AccountID string
 	Sealer    *Sealer
+	Quotas    Quotas
 	Now       func() time.Time // nil means time.Now
+}
+
+// Quotas are the service quotas a Directory enforces, as an AWS account has them; zero means no
+// limit. They are off by default: set them to an account's quotas to test a script against them.
+type Quotas struct {
+	Instances         int // instances per account: ServiceQuotaExceededException beyond
+	UsersPerInstance  int // LimitExceededException beyond
+	GroupsPerInstance int // user hierarchy groups per instance: LimitExceededException beyond
+}
+
+// checkQuota refuses the creation of one more resource when count has reached quota.
+func checkQuota(kind Kind, quota int, count func() (int64, error), what string) error {
+	if quota <= 0 {
+		return nil
+	}
+	n, err := count()
+	if err != nil {
+		return err
+	}
+	if n >= int64(quota) {
+		return Errorf(kind, "The quota of %d %s is reached", quota, what)
+	}
+	return nil
 }
 
 func (d *Directory) now() time.Time {
@@ -83,6 +107,12 @@ func (d *Directory) CreateInstance(ctx context.Context, in Instance) (Instance, 
 					return Errorf(KindInvalidRequest, "An instance with alias %s already exists", in.Alias)
 				}
 			}
+		}
+		if err := checkQuota(KindQuotaExceeded, d.Quotas.Instances, func() (int64, error) {
+			n, err := tx.CountInstances()
+			return int64(n), err
+		}, "instances per account"); err != nil {
+			return err
 		}
 		if err := tx.InsertInstance(in); err != nil {
 			return err
@@ -424,6 +454,9 @@ func (d *Directory) CreateUser(ctx context.Context, in NewUser, phoneGiven bool)
 	u.LastModifiedRegion = d.Region
 	err = d.update(ctx, func(tx Tx) error {
 		if _, err := getInstance(tx, u.InstanceID); err != nil {
+			return err
+		}
+		if err := checkQuota(KindLimitExceeded, d.Quotas.UsersPerInstance, func() (int64, error) { return tx.CountUsers(u.InstanceID) }, "users per instance"); err != nil {
 			return err
 		}
 		if taken, err := tx.UsernameTaken(u.InstanceID, u.Username); err != nil {

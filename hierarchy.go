@@ -119,6 +119,9 @@ func (d *Directory) CreateHierarchyGroup(ctx context.Context, instanceID, name, 
 		if err := uniqueSibling(tx, instanceID, parentID, name, ""); err != nil {
 			return err
 		}
+		if err := checkQuota(KindLimitExceeded, d.Quotas.GroupsPerInstance, func() (int64, error) { return tx.CountGroups(instanceID) }, "user hierarchy groups per instance"); err != nil {
+			return err
+		}
 		if err := tx.InsertGroup(g); err != nil {
 			return siblingConflict(err, name)
 		}

@@ -38,6 +38,7 @@ type Tx interface {
 	InsertUser(u User, passwordHash string) error
 	GetUser(instanceID, id string) (User, error)
 	UsernameTaken(instanceID, username string) (bool, error)
+	CountUsers(instanceID string) (int64, error)
 	GetUserByUsername(instanceID, username string) (User, error)
 	// UpdateUser writes every mutable member of u (not Username, not the password).
 	UpdateUser(u User) error
@@ -60,6 +61,7 @@ type Tx interface {
 	// SiblingNamed returns the id of the group named name under parentID ("" for LevelOne), or "".
 	SiblingNamed(instanceID, parentID, name string) (string, error)
 	CountGroupsAtLevel(instanceID string, level int) (int64, error)
+	CountGroups(instanceID string) (int64, error)
 	CountChildGroups(instanceID, id string) (int64, error)
 	CountUsersInGroup(instanceID, id string) (int64, error)
 

@@ -534,6 +534,14 @@ func (t *tx) count(query string, args ...any) (n int64, err error) {
 	return n, err
 }
 
+func (t *tx) CountGroups(instanceID string) (int64, error) {
+	return t.count(`SELECT count(*) FROM hierarchy_groups WHERE instance_id = $1`, instanceID)
+}
+
+func (t *tx) CountUsers(instanceID string) (int64, error) {
+	return t.count(`SELECT count(*) FROM users WHERE instance_id = $1`, instanceID)
+}
+
 func (t *tx) CountGroupsAtLevel(instanceID string, level int) (int64, error) {
 	return t.count(`SELECT count(*) FROM hierarchy_groups WHERE instance_id = $1 AND level = $2`, instanceID, level)
 }

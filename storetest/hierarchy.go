@@ -169,6 +169,10 @@ func testGroups(t *testing.T, e *env) {
 				{"CountUsersInGroup of leaf", func() (int64, error) { return tx.CountUsersInGroup(in, leaf.ID) }, 2},
 				{"CountUsersInGroup of mid", func() (int64, error) { return tx.CountUsersInGroup(in, mid.ID) }, 1},
 				{"CountUsersInGroup of top (direct users only)", func() (int64, error) { return tx.CountUsersInGroup(in, top.ID) }, 0},
+				{"CountGroups", func() (int64, error) { return tx.CountGroups(in) }, 5},
+				{"CountGroups of another instance", func() (int64, error) { return tx.CountGroups(other.inst.ID) }, 1},
+				{"CountUsers", func() (int64, error) { return tx.CountUsers(in) }, 3},
+				{"CountUsers of another instance", func() (int64, error) { return tx.CountUsers(other.inst.ID) }, 0},
 			} {
 				n, err := c.fn()
 				if err != nil {

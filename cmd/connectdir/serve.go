@@ -44,6 +44,9 @@ func serveCommand() *cli.Command {
 			&cli.StringFlag{Name: "secret-access-key", Usage: "bootstrap secret access key", Sources: cli.EnvVars("CONNECTDIR_SECRET_ACCESS_KEY")},
 			&cli.FloatFlag{Name: "throttle-rps", Usage: "refuse requests beyond this rate per access key with ThrottlingException (0: off)", Sources: cli.EnvVars("CONNECTDIR_THROTTLE_RPS")},
 			&cli.IntFlag{Name: "throttle-burst", Usage: "burst allowed above --throttle-rps", Sources: cli.EnvVars("CONNECTDIR_THROTTLE_BURST")},
+			&cli.IntFlag{Name: "quota-instances", Usage: "instances per account; beyond, CreateInstance gets ServiceQuotaExceededException (0: no limit)", Sources: cli.EnvVars("CONNECTDIR_QUOTA_INSTANCES")},
+			&cli.IntFlag{Name: "quota-users", Usage: "users per instance; beyond, CreateUser gets LimitExceededException (0: no limit)", Sources: cli.EnvVars("CONNECTDIR_QUOTA_USERS")},
+			&cli.IntFlag{Name: "quota-groups", Usage: "user hierarchy groups per instance; beyond, CreateUserHierarchyGroup gets LimitExceededException (0: no limit)", Sources: cli.EnvVars("CONNECTDIR_QUOTA_GROUPS")},
 			&cli.DurationFlag{Name: "console-session-idle", Value: 8 * time.Hour, Usage: "sign a console session out after this long unused", Sources: cli.EnvVars("CONNECTDIR_CONSOLE_SESSION_IDLE")},
 			&cli.IntFlag{Name: "console-max-sessions", Value: 10_000, Usage: "console sessions kept in memory at most (the least recently used go first)", Sources: cli.EnvVars("CONNECTDIR_CONSOLE_MAX_SESSIONS")},
 		),
@@ -183,6 +186,7 @@ func serve(ctx context.Context, cmd *cli.Command) error {
 		return err
 	}
 	defer dir.Store.Close()
+	dir.Quotas = connectdir.Quotas{Instances: int(cmd.Int("quota-instances")), UsersPerInstance: int(cmd.Int("quota-users")), GroupsPerInstance: int(cmd.Int("quota-groups"))}
 	inst, err := dir.Bootstrap(ctx)
 	if err != nil {
 		return fmt.Errorf("bootstrap: %w", err)

@@ -33,6 +33,7 @@ type Options struct {
 	Store         connectdir.Store // nil: a fresh SQLite store in t.TempDir()
 	ThrottleRPS   float64
 	ThrottleBurst int
+	Quotas        connectdir.Quotas
 	// Wrap, when set, wraps the API handler (e.g. to mount a console beside it).
 	Wrap func(api http.Handler, dir *connectdir.Directory) http.Handler
 }
@@ -53,7 +54,7 @@ func Start(t testing.TB, opt Options) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := &connectdir.Directory{Store: store, Region: "us-east-1", AccountID: "123456789012", Sealer: sealer}
+	dir := &connectdir.Directory{Store: store, Region: "us-east-1", AccountID: "123456789012", Sealer: sealer, Quotas: opt.Quotas}
 	inst, err := dir.Bootstrap(ctx)
 	if err != nil {
 		t.Fatal(err)
