@@ -377,6 +377,23 @@ func testConcurrentPaging(t *testing.T, e *env) {
 	t.Logf("%d paging passes while writers ran", passes)
 }
 
+// oneWins checks that exactly one of racing calls creating the same thing succeeded and every
+// other was refused as a duplicate.
+func oneWins(t *testing.T, op string, errs []error) {
+	t.Helper()
+	ok := 0
+	for _, err := range errs {
+		if err == nil {
+			ok++
+		} else {
+			wantKind(t, "a losing "+op, err, connectdir.KindDuplicate)
+		}
+	}
+	if ok != 1 {
+		t.Errorf("%d of %d racing %s calls succeeded, want 1", ok, len(errs), op)
+	}
+}
+
 func testRacingWriters(t *testing.T, e *env) {
 	ctx := t.Context()
 	di := e.dirInstance(t, "racing", nil)
@@ -388,17 +405,7 @@ func testRacingWriters(t *testing.T, e *env) {
 			_, err := e.d.CreateUser(ctx, di.newUser("contested", "", nil), false)
 			return err
 		})
-		ok := 0
-		for _, err := range errs {
-			if err == nil {
-				ok++
-			} else {
-				wantKind(t, "a losing CreateUser", err, connectdir.KindDuplicate)
-			}
-		}
-		if ok != 1 {
-			t.Errorf("%d of %d racing CreateUser calls with one username succeeded, want 1", ok, n)
-		}
+		oneWins(t, "CreateUser", errs)
 		users, err := e.d.ListUsers(ctx, in, "", 100)
 		must(t, "ListUsers", err)
 		if len(users) != 1 {
@@ -412,17 +419,7 @@ func testRacingWriters(t *testing.T, e *env) {
 			_, err := e.d.CreateHierarchyGroup(ctx, in, "Contested", "", nil)
 			return err
 		})
-		ok := 0
-		for _, err := range errs {
-			if err == nil {
-				ok++
-			} else {
-				wantKind(t, "a losing CreateHierarchyGroup", err, connectdir.KindDuplicate)
-			}
-		}
-		if ok != 1 {
-			t.Errorf("%d of %d racing CreateHierarchyGroup calls with one name succeeded, want 1", ok, n)
-		}
+		oneWins(t, "CreateHierarchyGroup", errs)
 		groups, err := e.d.ListHierarchyGroups(ctx, in, "", 100)
 		must(t, "ListHierarchyGroups", err)
 		if len(groups) != 1 {
