@@ -82,3 +82,33 @@ func TestQuotas(t *testing.T) {
 		t.Fatalf("groups after the refusal: %d, want 2", len(list.UserHierarchyGroupSummaryList))
 	}
 }
+
+// The rate limit is the account's, as AWS applies it: a second access key does not get a
+// budget of its own.
+func TestThrottleIsPerAccount(t *testing.T) {
+	srv := testserver.Start(t, testserver.Options{ThrottleRPS: 0.001, ThrottleBurst: 3})
+	ctx := t.Context()
+	_, secret, err := srv.Dir.CreateAccessKey(ctx, "second")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := srv.Dir.ListAccessKeys(ctx)
+	if err != nil || len(keys) != 2 {
+		t.Fatalf("keys: %v, %v", keys, err)
+	}
+	secondID := keys[0].ID
+	if secondID == srv.KeyID {
+		secondID = keys[1].ID
+	}
+	first, second := srv.Client(), srv.ClientWith(secondID, secret)
+	for i := range 3 {
+		if _, err := first.ListInstances(ctx, &connect.ListInstancesInput{}); err != nil {
+			t.Fatalf("request %d within the burst: %v", i, err)
+		}
+	}
+	_, err = second.ListInstances(ctx, &connect.ListInstancesInput{})
+	var ae interface{ ErrorCode() string }
+	if !errors.As(err, &ae) || ae.ErrorCode() != "ThrottlingException" {
+		t.Fatalf("the other key's request after the account's burst: %v, want ThrottlingException", err)
+	}
+}

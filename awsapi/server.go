@@ -29,13 +29,12 @@ type Server struct {
 	dir      *connectdir.Directory
 	log      *slog.Logger
 	verifier *sigv4.Verifier
-	ready    func() bool
 
 	keys sync.Map // access key id → cachedKey: keys are never rotated in place, so a hit stays true
 
-	throttleRPS   float64
-	throttleBurst int
-	limiters      sync.Map // access key id → *rate.Limiter
+	// throttle, when set, is the request rate of the whole account: the real service limits an
+	// account per region, whichever of its keys signs.
+	throttle *rate.Limiter
 
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
@@ -47,8 +46,8 @@ type cachedKey struct{ secret, userName string }
 // Options configures a Server.
 type Options struct {
 	Logger *slog.Logger
-	// ThrottleRPS and ThrottleBurst, when RPS > 0, refuse requests beyond that rate per access
-	// key with ThrottlingException, as the real service does at its (low) limits.
+	// ThrottleRPS and ThrottleBurst, when RPS > 0, refuse requests beyond that rate with
+	// ThrottlingException, as the real service does at its (low) limits. Burst 0 means RPS.
 	ThrottleRPS   float64
 	ThrottleBurst int
 	// Registerer receives the request metrics; nil means a private registry.
@@ -57,12 +56,16 @@ type Options struct {
 
 // New makes a Server for dir.
 func New(dir *connectdir.Directory, opt Options) *Server {
-	s := &Server{dir: dir, log: opt.Logger, throttleRPS: opt.ThrottleRPS, throttleBurst: opt.ThrottleBurst}
+	s := &Server{dir: dir, log: opt.Logger}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
-	if s.throttleBurst <= 0 {
-		s.throttleBurst = max(1, int(s.throttleRPS))
+	if opt.ThrottleRPS > 0 {
+		burst := opt.ThrottleBurst
+		if burst <= 0 {
+			burst = max(1, int(opt.ThrottleRPS))
+		}
+		s.throttle = rate.NewLimiter(rate.Limit(opt.ThrottleRPS), burst)
 	}
 	s.verifier = &sigv4.Verifier{Service: "connect", Region: dir.Region, Secret: s.secret}
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -240,7 +243,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, name string, h ha
 		}
 		return writeError(w, r, s.log, err)
 	}
-	if s.throttleRPS > 0 && !s.limiter(keyID).Allow() {
+	if s.throttle != nil && !s.throttle.Allow() {
 		return writeError(w, r, s.log, connectdir.Errorf(connectdir.KindThrottled, "Rate exceeded"))
 	}
 	rq := &request{r: r}
@@ -292,14 +295,6 @@ func asModelled(op string, err error) error {
 		return connectdir.Errorf(connectdir.KindInvalidRequest, "%s", err.Error())
 	}
 	return err
-}
-
-func (s *Server) limiter(keyID string) *rate.Limiter {
-	if l, ok := s.limiters.Load(keyID); ok {
-		return l.(*rate.Limiter)
-	}
-	l, _ := s.limiters.LoadOrStore(keyID, rate.NewLimiter(rate.Limit(s.throttleRPS), s.throttleBurst))
-	return l.(*rate.Limiter)
 }
 
 // input gathers an operation's input members by name, from the body, the path and the query,

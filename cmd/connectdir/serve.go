@@ -42,7 +42,7 @@ func serveCommand() *cli.Command {
 			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8080", Usage: "listen address", Sources: cli.EnvVars("CONNECTDIR_ADDR")},
 			&cli.StringFlag{Name: "access-key-id", Usage: "bootstrap access key id (instead of a generated one)", Sources: cli.EnvVars("CONNECTDIR_ACCESS_KEY_ID")},
 			&cli.StringFlag{Name: "secret-access-key", Usage: "bootstrap secret access key", Sources: cli.EnvVars("CONNECTDIR_SECRET_ACCESS_KEY")},
-			&cli.FloatFlag{Name: "throttle-rps", Usage: "refuse requests beyond this rate per access key with ThrottlingException (0: off)", Sources: cli.EnvVars("CONNECTDIR_THROTTLE_RPS")},
+			&cli.FloatFlag{Name: "throttle-rps", Usage: "refuse requests beyond this rate (per second, for the whole account, as AWS does) with ThrottlingException (0: off)", Sources: cli.EnvVars("CONNECTDIR_THROTTLE_RPS")},
 			&cli.IntFlag{Name: "throttle-burst", Usage: "burst allowed above --throttle-rps", Sources: cli.EnvVars("CONNECTDIR_THROTTLE_BURST")},
 			&cli.IntFlag{Name: "quota-instances", Usage: "instances per account; beyond, CreateInstance gets ServiceQuotaExceededException (0: no limit)", Sources: cli.EnvVars("CONNECTDIR_QUOTA_INSTANCES")},
 			&cli.IntFlag{Name: "quota-users", Usage: "users per instance; beyond, CreateUser gets LimitExceededException (0: no limit)", Sources: cli.EnvVars("CONNECTDIR_QUOTA_USERS")},
