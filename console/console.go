@@ -195,7 +195,7 @@ func (c *console) startSession(w http.ResponseWriter, r *http.Request, s *sessio
 	c.sessions[s.id] = s
 	c.mu.Unlock()
 	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: s.id, Path: Prefix, HttpOnly: true,
-		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+		SameSite: http.SameSiteLaxMode, Secure: overTLS(r)})
 }
 
 // evict drops the expired sessions and, if that leaves no room for one more, the least recently
@@ -230,7 +230,7 @@ func (c *console) endSession(w http.ResponseWriter, r *http.Request, s *session)
 	delete(c.sessions, s.id)
 	c.mu.Unlock()
 	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: Prefix, MaxAge: -1, HttpOnly: true,
-		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+		SameSite: http.SameSiteLaxMode, Secure: overTLS(r)})
 }
 
 func (c *console) setFlash(s *session, isErr bool, text string) {
@@ -493,4 +493,11 @@ func parsePages() map[string]*template.Template {
 		pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", e))
 	}
 	return pages
+}
+
+// overTLS reports whether the browser reached the console over TLS: directly, or through a proxy
+// that terminated it and says so. Trusting the header is safe here: a Secure cookie on a plain
+// connection only stops that browser from sending it back.
+func overTLS(r *http.Request) bool {
+	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
 }

@@ -471,6 +471,22 @@ func TestCookieSecureOverTLS(t *testing.T) {
 	}
 }
 
+// Behind a proxy that terminates TLS, the cookie is Secure too.
+func TestCookieSecureBehindTLSProxy(t *testing.T) {
+	hs := httptest.NewServer(console.New(console.Config{Endpoint: "http://127.0.0.1:1"}))
+	defer hs.Close()
+	req, _ := http.NewRequest("GET", hs.URL+"/console/login", nil)
+	req.Header.Set("X-Forwarded-Proto", "https")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if sc := resp.Header.Get("Set-Cookie"); !strings.Contains(sc, "Secure") {
+		t.Fatalf("Set-Cookie behind a TLS proxy = %q", sc)
+	}
+}
+
 // apiCalls counts, server side, the API calls made between two points of a test.
 type apiCalls struct {
 	ts   *testserver.Server
