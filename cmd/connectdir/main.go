@@ -15,14 +15,17 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	app := &cli.Command{
+	if err := newApp().Run(ctx, os.Args); err != nil {
+		fmt.Fprintln(os.Stderr, "connectdir:", err)
+		os.Exit(1)
+	}
+}
+
+func newApp() *cli.Command {
+	return &cli.Command{
 		Name:                  "connectdir",
 		Usage:                 "an Amazon Connect compatible directory of agents and hierarchies",
 		EnableShellCompletion: true,
 		Commands:              []*cli.Command{serveCommand(), keysCommand(), syncCommand(), snapshotCommand(), copyCommand()},
-	}
-	if err := app.Run(ctx, os.Args); err != nil {
-		fmt.Fprintln(os.Stderr, "connectdir:", err)
-		os.Exit(1)
 	}
 }
