@@ -334,14 +334,16 @@ func (d *Directory) checkIdentity(inst Instance, id IdentityInfo) error {
 		return invalidRequest("IdentityInfo.Email must not be given for instances that use SAML identity management")
 	}
 	for _, e := range []struct{ name, v string }{{"Email", id.Email}, {"SecondaryEmail", id.SecondaryEmail}} {
-		if e.v != "" && !validEmail(e.v) {
+		if e.v != "" && !ValidEmail(e.v) {
 			return invalidParam("IdentityInfo.%s is not a valid email address", e.name)
 		}
 	}
 	return nil
 }
 
-func validEmail(s string) bool {
+// ValidEmail is the check the directory applies to email addresses, for tools that check input
+// before they send it.
+func ValidEmail(s string) bool {
 	at := strings.LastIndexByte(s, '@')
 	return at > 0 && at < len(s)-1 && !strings.ContainsAny(s, " \t\r\n") && strings.Contains(s[at+1:], ".")
 }

@@ -224,7 +224,7 @@ func parseRow(rec, header []string, idx map[string]int, line int, hierSep string
 		dst  *string
 	}{{"email", &u.Email}, {"secondary_email", &u.SecondaryEmail}} {
 		*f.dst, i = get(f.name)
-		if *f.dst != "" && !validEmail(*f.dst) {
+		if *f.dst != "" && !connectdir.ValidEmail(*f.dst) {
 			bad(i, "%q is not an email address", *f.dst)
 		}
 	}
@@ -324,9 +324,4 @@ func blank(rec []string) bool {
 		}
 	}
 	return true
-}
-
-func validEmail(s string) bool {
-	at := strings.LastIndexByte(s, '@')
-	return at > 0 && at < len(s)-1 && !strings.ContainsAny(s, " \t\r\n") && strings.Contains(s[at+1:], ".")
 }
