@@ -210,6 +210,9 @@ func (d *Directory) ListSecurityProfiles(ctx context.Context, instanceID, after 
 // DescribeRoutingProfile returns a routing profile and how many users it has.
 func (d *Directory) DescribeRoutingProfile(ctx context.Context, instanceID, id string) (rp RoutingProfile, users int64, err error) {
 	err = d.view(ctx, func(tx Tx) error {
+		if _, err := getInstance(tx, instanceID); err != nil {
+			return err
+		}
 		if rp, err = getRoutingProfile(tx, instanceID, id); err != nil {
 			return err
 		}
@@ -222,16 +225,18 @@ func (d *Directory) DescribeRoutingProfile(ctx context.Context, instanceID, id s
 // DescribeSecurityProfile returns a security profile.
 func (d *Directory) DescribeSecurityProfile(ctx context.Context, instanceID, id string) (sp SecurityProfile, err error) {
 	err = d.view(ctx, func(tx Tx) error {
+		if _, err := getInstance(tx, instanceID); err != nil {
+			return err
+		}
 		sp, err = getSecurityProfile(tx, instanceID, id)
 		return err
 	})
 	return sp, err
 }
 
+// getRoutingProfile, getSecurityProfile and getUser turn a missing row into its NotFound refusal;
+// callers check the instance first, once per call.
 func getRoutingProfile(tx Tx, instanceID, id string) (RoutingProfile, error) {
-	if _, err := getInstance(tx, instanceID); err != nil {
-		return RoutingProfile{}, err
-	}
 	rp, err := tx.GetRoutingProfile(instanceID, id)
 	if errors.Is(err, ErrNoRows) {
 		return rp, notFound("RoutingProfile not found: %s", id)
@@ -240,9 +245,6 @@ func getRoutingProfile(tx Tx, instanceID, id string) (RoutingProfile, error) {
 }
 
 func getSecurityProfile(tx Tx, instanceID, id string) (SecurityProfile, error) {
-	if _, err := getInstance(tx, instanceID); err != nil {
-		return SecurityProfile{}, err
-	}
 	sp, err := tx.GetSecurityProfile(instanceID, id)
 	if errors.Is(err, ErrNoRows) {
 		return sp, notFound("SecurityProfile not found: %s", id)
@@ -534,9 +536,6 @@ func checkProfiles(tx Tx, instanceID, routingProfileID string, securityProfileID
 }
 
 func getUser(tx Tx, instanceID, id string) (User, error) {
-	if _, err := getInstance(tx, instanceID); err != nil {
-		return User{}, err
-	}
 	u, err := tx.GetUser(instanceID, id)
 	if errors.Is(err, ErrNoRows) {
 		return u, notFound("User not found: %s", id)
@@ -547,6 +546,9 @@ func getUser(tx Tx, instanceID, id string) (User, error) {
 // DescribeUser returns a user with its tags.
 func (d *Directory) DescribeUser(ctx context.Context, instanceID, id string) (u User, err error) {
 	err = d.view(ctx, func(tx Tx) error {
+		if _, err := getInstance(tx, instanceID); err != nil {
+			return err
+		}
 		u, err = getUser(tx, instanceID, id)
 		return err
 	})
@@ -568,6 +570,9 @@ func (d *Directory) ListUsers(ctx context.Context, instanceID, after string, lim
 // DeleteUser removes a user.
 func (d *Directory) DeleteUser(ctx context.Context, instanceID, id string) error {
 	return d.update(ctx, func(tx Tx) error {
+		if _, err := getInstance(tx, instanceID); err != nil {
+			return err
+		}
 		if _, err := getUser(tx, instanceID, id); err != nil {
 			return err
 		}
