@@ -698,15 +698,3 @@ func resolveGroups(tx Tx, instanceID string, c *Cond) error {
 	}
 	return nil
 }
-
-// CountUsersByGroup counts the users assigned directly to each group of an instance.
-func (d *Directory) CountUsersByGroup(ctx context.Context, instanceID string) (m map[string]int64, err error) {
-	err = d.view(ctx, func(tx Tx) error {
-		if _, err := getInstance(tx, instanceID); err != nil {
-			return err
-		}
-		m, err = tx.CountUsersByGroup(instanceID)
-		return err
-	})
-	return m, err
-}

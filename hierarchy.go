@@ -209,15 +209,6 @@ func resolvePath(tx Tx, instanceID, path string) ([]HierarchyGroup, error) {
 	return out, nil
 }
 
-// HierarchyPathOf returns the groups of a path, LevelOne first, for a user's HierarchyPath.
-func (d *Directory) HierarchyPathOf(ctx context.Context, instanceID, path string) (groups []HierarchyGroup, err error) {
-	err = d.view(ctx, func(tx Tx) error {
-		groups, err = resolvePath(tx, instanceID, path)
-		return err
-	})
-	return groups, err
-}
-
 // ListHierarchyGroups pages an instance's groups by id.
 func (d *Directory) ListHierarchyGroups(ctx context.Context, instanceID, after string, limit int) (list []HierarchyGroup, err error) {
 	err = d.view(ctx, func(tx Tx) error {
