@@ -197,8 +197,12 @@ func baseURL(r *http.Request) string {
 	return scheme + "://" + r.Host
 }
 
-// queryMembers maps query-string names to model members for the operations served.
-var queryMembers = map[string]string{"nextToken": "NextToken", "maxResults": "MaxResults", "tagKeys": "tagKeys", "clientToken": "ClientToken"}
+// bindings are where an operation's members travel outside the body, from the model: path
+// wildcard and query-string names by member. Read once per route, not per request.
+type bindings struct {
+	uri, query map[string]string // location name → member
+	listQuery  map[string]bool   // query members that are lists
+}
 
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
@@ -211,7 +215,9 @@ func (s *Server) routes() http.Handler {
 		if !ok {
 			panic("awsapi: operation not in the model: " + name)
 		}
-		mux.Handle(op.Method+" "+op.RequestURI, s.operation(name, h))
+		var b bindings
+		b.uri, b.query, b.listQuery = model.URIMembers(name)
+		mux.Handle(op.Method+" "+op.RequestURI, s.operation(name, h, b))
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		// Unknown paths answer as API Gateway does for an unrouted, unsigned request.
@@ -220,17 +226,17 @@ func (s *Server) routes() http.Handler {
 	return mux
 }
 
-func (s *Server) operation(name string, h handlerFunc) http.Handler {
+func (s *Server) operation(name string, h handlerFunc, b bindings) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		outcome := s.serve(w, r, name, h)
+		outcome := s.serve(w, r, name, h, b)
 		s.requests.WithLabelValues(name, outcome).Inc()
 		s.latency.WithLabelValues(name).Observe(time.Since(start).Seconds())
 	})
 }
 
 // serve authenticates, throttles, validates and runs one operation; it returns the outcome.
-func (s *Server) serve(w http.ResponseWriter, r *http.Request, name string, h handlerFunc) string {
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, name string, h handlerFunc, b bindings) string {
 	if r.Body != nil {
 		// Verification reads the whole body to hash it: bound it first.
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
@@ -258,7 +264,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, name string, h ha
 			return writeError(w, r, s.log, connectdir.Errorf(connectdir.KindInvalidRequest, "The request body could not be read"))
 		}
 	}
-	input, err := s.input(r, rq.body)
+	input, err := s.input(r, rq.body, b)
 	if err != nil {
 		return writeError(w, r, s.log, asModelled(name, err))
 	}
@@ -299,7 +305,7 @@ func asModelled(op string, err error) error {
 
 // input gathers an operation's input members by name, from the body, the path and the query,
 // in the shape model.Validate reads.
-func (s *Server) input(r *http.Request, body []byte) (map[string]any, error) {
+func (s *Server) input(r *http.Request, body []byte, b bindings) (map[string]any, error) {
 	in := map[string]any{}
 	if len(bytes.TrimSpace(body)) > 0 {
 		// Refuse deep nesting before anything walks the document recursively (the decoder, the
@@ -314,27 +320,24 @@ func (s *Server) input(r *http.Request, body []byte) (map[string]any, error) {
 			return nil, &wireError{exception{"SerializationException", http.StatusBadRequest}, "The request body is not a valid JSON object."}
 		}
 	}
-	for _, name := range []string{"InstanceId", "UserId", "RoutingProfileId", "SecurityProfileId", "HierarchyGroupId", "resourceArn"} {
-		if v := r.PathValue(name); v != "" {
-			in[name] = v
+	for loc, member := range b.uri {
+		if v := r.PathValue(loc); v != "" {
+			in[member] = v
 		}
 	}
-	for key, vals := range r.URL.Query() {
-		member, ok := queryMembers[key]
+	for loc, vals := range r.URL.Query() {
+		member, ok := b.query[loc]
 		if !ok || len(vals) == 0 {
 			continue
 		}
-		switch member {
-		case "tagKeys":
+		if b.listQuery[member] {
 			list := make([]any, len(vals))
 			for i, v := range vals {
 				list[i] = v
 			}
 			in[member] = list
-		case "MaxResults":
-			in[member] = json.Number(strings.TrimSpace(vals[0]))
-		default:
-			in[member] = vals[0]
+		} else {
+			in[member] = vals[0] // the model check takes numbers and booleans in their string form
 		}
 	}
 	return in, nil
