@@ -29,21 +29,14 @@ func NewSAMLInstance(t testing.TB, c *connect.Client) string {
 func SequentialCreates(t testing.TB, c *connect.Client, inst string, n int) time.Duration {
 	t.Helper()
 	ctx := context.Background()
-	rps, err := c.ListRoutingProfiles(ctx, &connect.ListRoutingProfilesInput{InstanceId: &inst})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sps, err := c.ListSecurityProfiles(ctx, &connect.ListSecurityProfilesInput{InstanceId: &inst})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rp, sp := ProfileIDs(t, c, inst, "Agent")
 	start := time.Now()
 	for i := range n {
 		_, err := c.CreateUser(ctx, &connect.CreateUserInput{InstanceId: &inst, Username: aws.String(fmt.Sprintf("base%06d", i)),
 			IdentityInfo:       &types.UserIdentityInfo{FirstName: aws.String("F"), LastName: aws.String("L")},
 			PhoneConfig:        &types.UserPhoneConfig{PhoneType: types.PhoneTypeSoftPhone},
-			RoutingProfileId:   rps.RoutingProfileSummaryList[0].Id,
-			SecurityProfileIds: []string{aws.ToString(sps.SecurityProfileSummaryList[0].Id)},
+			RoutingProfileId:   &rp,
+			SecurityProfileIds: []string{sp},
 			Tags:               map[string]string{"team": "t"}})
 		if err != nil {
 			t.Fatal(err)

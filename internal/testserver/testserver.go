@@ -98,8 +98,14 @@ func (s *Server) ClientWith(keyID, secret string, optFns ...func(*connect.Option
 // Profiles returns the ids of the default routing profile and of the security profile named name.
 func (s *Server) Profiles(t testing.TB, instanceID, securityProfile string) (routingProfileID, securityProfileID string) {
 	t.Helper()
+	return ProfileIDs(t, s.Client(), instanceID, securityProfile)
+}
+
+// ProfileIDs returns, through c, the ids of an instance's default routing profile and of its
+// security profile named securityProfile.
+func ProfileIDs(t testing.TB, c *connect.Client, instanceID, securityProfile string) (routingProfileID, securityProfileID string) {
+	t.Helper()
 	ctx := context.Background()
-	c := s.Client()
 	rps, err := c.ListRoutingProfiles(ctx, &connect.ListRoutingProfilesInput{InstanceId: &instanceID})
 	if err != nil {
 		t.Fatal(err)
