@@ -49,6 +49,9 @@ type errorBody struct {
 	ResourceId   string `json:"ResourceId,omitempty"`
 }
 
+// errorTypeHeader carries the exception name; the SDKs read it before the body.
+const errorTypeHeader = "X-Amzn-Errortype"
+
 // writeError answers with the AWS exception for err. Internal errors are logged, not shown.
 func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) string {
 	var (
@@ -69,12 +72,12 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	case errors.As(err, &de):
 		ex, body = exceptions[de.Kind], errorBody{Message: de.Message, ResourceType: de.ResourceType, ResourceId: de.ResourceID}
 	default:
-		log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		log.Error("internal error", "request_id", RequestID(r.Context()), "method", r.Method, "path", r.URL.Path, "err", err)
 		ex, body.Message = exceptions[connectdir.KindInternal], "An internal error occurred."
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
-	h.Set("X-Amzn-ErrorType", ex.name)
+	h.Set(errorTypeHeader, ex.name)
 	w.WriteHeader(ex.status)
 	_ = json.NewEncoder(w).Encode(body)
 	return ex.name

@@ -36,6 +36,9 @@ type Server struct {
 	// account per region, whichever of its keys signs.
 	throttle *rate.Limiter
 
+	// corsOrigins are the origins browser pages may call from; empty means any.
+	corsOrigins []string
+
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	handler  http.Handler
@@ -52,11 +55,15 @@ type Options struct {
 	ThrottleBurst int
 	// Registerer receives the request metrics; nil means a private registry.
 	Registerer prometheus.Registerer
+	// CORSOrigins, when set, are the only origins (scheme://host[:port]) whose pages may call the
+	// API from a browser; empty allows any, which is safe because requests are authorized by
+	// signature, never by cookie.
+	CORSOrigins []string
 }
 
 // New makes a Server for dir.
 func New(dir *connectdir.Directory, opt Options) *Server {
-	s := &Server{dir: dir, log: opt.Logger}
+	s := &Server{dir: dir, log: opt.Logger, corsOrigins: opt.CORSOrigins}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -80,7 +87,8 @@ func New(dir *connectdir.Directory, opt Options) *Server {
 		reg = prometheus.NewRegistry()
 	}
 	reg.MustRegister(s.requests, s.latency)
-	s.handler = s.routes()
+	mux := s.routes()
+	s.handler = s.withRequestID(s.withCORS(mux, mux))
 	return s
 }
 
@@ -204,7 +212,7 @@ type bindings struct {
 	listQuery  map[string]bool   // query members that are lists
 }
 
-func (s *Server) routes() http.Handler {
+func (s *Server) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")

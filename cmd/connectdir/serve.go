@@ -47,6 +47,7 @@ func serveCommand() *cli.Command {
 			&cli.IntFlag{Name: "quota-instances", Usage: "instances per account; beyond, CreateInstance gets ServiceQuotaExceededException (0: no limit)", Sources: cli.EnvVars("CONNECTDIR_QUOTA_INSTANCES")},
 			&cli.IntFlag{Name: "quota-users", Usage: "users per instance; beyond, CreateUser gets LimitExceededException (0: no limit)", Sources: cli.EnvVars("CONNECTDIR_QUOTA_USERS")},
 			&cli.IntFlag{Name: "quota-groups", Usage: "user hierarchy groups per instance; beyond, CreateUserHierarchyGroup gets LimitExceededException (0: no limit)", Sources: cli.EnvVars("CONNECTDIR_QUOTA_GROUPS")},
+			&cli.StringSliceFlag{Name: "cors-origins", Usage: "origins (scheme://host[:port], comma-separated) whose browser pages may call the API; default any, as requests are authorized by signature, never by cookie", Sources: cli.EnvVars("CONNECTDIR_CORS_ORIGINS")},
 			&cli.DurationFlag{Name: "console-session-idle", Value: 8 * time.Hour, Usage: "sign a console session out after this long unused", Sources: cli.EnvVars("CONNECTDIR_CONSOLE_SESSION_IDLE")},
 			&cli.IntFlag{Name: "console-max-sessions", Value: 10_000, Usage: "console sessions kept in memory at most (the least recently used go first)", Sources: cli.EnvVars("CONNECTDIR_CONSOLE_MAX_SESSIONS")},
 		),
@@ -196,7 +197,8 @@ func serve(ctx context.Context, cmd *cli.Command) error {
 		return fmt.Errorf("bootstrap key: %w", err)
 	}
 	reg := prometheus.NewRegistry()
-	api := awsapi.New(dir, awsapi.Options{Logger: log, ThrottleRPS: cmd.Float("throttle-rps"), ThrottleBurst: int(cmd.Int("throttle-burst")), Registerer: reg})
+	api := awsapi.New(dir, awsapi.Options{Logger: log, ThrottleRPS: cmd.Float("throttle-rps"), ThrottleBurst: int(cmd.Int("throttle-burst")), Registerer: reg,
+		CORSOrigins: cmd.StringSlice("cors-origins")})
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.Handle("/", api)
