@@ -5,9 +5,9 @@ import (
 	"errors"
 	"maps"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -16,15 +16,8 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// treeTTL bounds how long a session trusts its copy of the group tree. The console's own writes
-// keep the copy right; this only limits how long changes made elsewhere (other people, the CLI)
-// stay unseen when nobody presses Refresh.
-const treeTTL = 5 * time.Minute
-
-// skew moves the clock the cache ages by, for tests (atomic: pages read it concurrently).
-var skew atomic.Int64
-
-func now() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
+// now is the clock trees are stamped with (a variable for tests).
+var now = time.Now
 
 // parallel bounds concurrent API calls made for one page: enough to hide latency, few enough
 // not to trip the service's per-account rate limits.
@@ -110,6 +103,66 @@ func (t *groupTree) all() []option {
 	return out
 }
 
+// resolve finds the group a person typed into a group picker: its id, its path as the picker
+// shows it ("Earth / Europe / Dublin"), or any unique part of that path ("Dub"). msg says why
+// nothing was chosen.
+func (t *groupTree) resolve(text string) (id, msg string) {
+	text = strings.TrimSpace(text)
+	if t.byID[text] != nil {
+		return text, ""
+	}
+	want := normPath(text)
+	var byName, inName, inPath []option
+	for _, o := range t.all() {
+		p := normPath(o.Name)
+		if p == want {
+			return o.ID, ""
+		}
+		own := p[strings.LastIndex(p, "/")+1:]
+		switch {
+		case strings.TrimSpace(own) == want:
+			byName = append(byName, o)
+		case strings.Contains(own, want):
+			inName = append(inName, o)
+		case strings.Contains(p, want):
+			inPath = append(inPath, o)
+		}
+	}
+	// A group's own name counts before its ancestors' names: "Dub" is Dublin, not Dublin's teams.
+	matches := byName
+	if len(matches) == 0 {
+		matches = inName
+	}
+	if len(matches) == 0 {
+		matches = inPath
+	}
+	switch len(matches) {
+	case 0:
+		return "", "No hierarchy group is called “" + text + "”."
+	case 1:
+		return matches[0].ID, ""
+	}
+	names := make([]string, 0, 4)
+	for _, m := range matches[:min(len(matches), 3)] {
+		names = append(names, m.Name)
+	}
+	more := ""
+	if len(matches) > 3 {
+		more = " and " + strconv.Itoa(len(matches)-3) + " more"
+	}
+	return "", "“" + text + "” matches " + strconv.Itoa(len(matches)) + " groups (" + strings.Join(names, "; ") + more + "): type more of the path, or pick one from the list."
+}
+
+// normPath lower-cases a path and spaces its separators alike, so "earth/europe" finds
+// "Earth / Europe".
+func normPath(p string) string {
+	parts := strings.Split(strings.ToLower(p), "/")
+	for i := range parts {
+		parts[i] = strings.TrimSpace(parts[i])
+	}
+	return strings.Join(parts, " / ")
+}
+
 // The changes below are the console's own writes, applied to the cached tree instead of reading
 // the tree again. Each is idempotent, so that it can also be replayed onto a tree whose load was
 // running when the write was made (and may or may not have seen it). A nil result drops the cache:
@@ -179,14 +232,15 @@ type groupCache struct {
 	pending []func(*groupTree) *groupTree // writes made during that load, replayed onto its result
 }
 
-// get returns the tree, loading it if there is none or it is older than treeTTL. Requests of one
-// session that need it at once wait for a single load rather than each making their own.
-func (gc *groupCache) get(ctx context.Context, load func() (*groupTree, error)) (*groupTree, error) {
+// get returns the tree, loading it if there is none; fresh says whether this call loaded it.
+// Requests of one session that need it at once wait for a single load rather than each making
+// their own.
+func (gc *groupCache) get(ctx context.Context, load func() (*groupTree, error)) (t *groupTree, fresh bool, err error) {
 	for {
 		gc.mu.Lock()
-		if t := gc.tree; t != nil && now().Sub(t.loaded) <= treeTTL {
+		if t := gc.tree; t != nil {
 			gc.mu.Unlock()
-			return t, nil
+			return t, false, nil
 		}
 		if ch := gc.loading; ch != nil {
 			gc.mu.Unlock()
@@ -194,7 +248,7 @@ func (gc *groupCache) get(ctx context.Context, load func() (*groupTree, error)) 
 			case <-ch:
 				continue
 			case <-ctx.Done():
-				return nil, ctx.Err()
+				return nil, false, ctx.Err()
 			}
 		}
 		ch := make(chan struct{})
@@ -216,22 +270,29 @@ func (gc *groupCache) get(ctx context.Context, load func() (*groupTree, error)) 
 		close(ch)
 		gc.mu.Unlock()
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		if t != nil {
-			return t, nil
+			return t, true, nil
 		}
 	}
 }
 
-// peek returns the tree if one is loaded and fresh, without loading.
+// swap replaces the cached tree by a freshened copy, unless a write or a reload replaced it
+// meanwhile (the next page freshens that one).
+func (gc *groupCache) swap(old, t *groupTree) {
+	gc.mu.Lock()
+	defer gc.mu.Unlock()
+	if gc.tree == old && gc.loading == nil {
+		gc.tree = t
+	}
+}
+
+// peek returns the tree if one is loaded, without loading or freshening it.
 func (gc *groupCache) peek() *groupTree {
 	gc.mu.Lock()
 	defer gc.mu.Unlock()
-	if t := gc.tree; t != nil && now().Sub(t.loaded) <= treeTTL {
-		return t
-	}
-	return nil
+	return gc.tree
 }
 
 // change applies one of the console's writes to the cached tree, and to a load in progress.
@@ -246,45 +307,125 @@ func (gc *groupCache) change(fn func(*groupTree) *groupTree) {
 	}
 }
 
-// groups returns the session's group tree (the same one for the whole request).
+// groups returns the session's group tree (the same one for the whole request), brought up to
+// date with one ListUserHierarchyGroups: groups made, renamed or deleted elsewhere show at once.
 func (q *req) groups() (*groupTree, error) {
 	if q.tree != nil {
 		return q.tree, nil
 	}
-	t, err := q.s.groups.get(q.ctx, q.loadGroups)
+	t, fresh, err := q.s.groups.get(q.ctx, q.loadGroups)
 	if err != nil {
 		return nil, err
+	}
+	if !fresh {
+		nt, err := q.freshen(t)
+		if err != nil {
+			return nil, err
+		}
+		q.s.groups.swap(t, nt)
+		t = nt
 	}
 	q.tree = t
 	return t, nil
 }
 
-// loadGroups reads the tree from the service. ListUserHierarchyGroups names the groups but not
-// their levels or parents, so groups are described; each answer also names all the group's
-// ancestors, and a group already learnt that way is not described again.
-func (q *req) loadGroups() (*groupTree, error) {
-	start := now()
-	arns := map[string]string{}
-	var ids []string
+// listGroups returns every group's id, name and ARN: the names are current, the levels and
+// parents (which never change) are not given.
+func (q *req) listGroups() ([]types.HierarchyGroupSummary, error) {
+	var all []types.HierarchyGroupSummary
 	p := connect.NewListUserHierarchyGroupsPaginator(q.api, &connect.ListUserHierarchyGroupsInput{InstanceId: q.in, MaxResults: aws.Int32(1000)})
 	for p.HasMorePages() {
 		out, err := p.NextPage(q.ctx)
 		if err != nil {
 			return nil, err
 		}
-		for _, g := range out.UserHierarchyGroupSummaryList {
-			ids = append(ids, aws.ToString(g.Id))
-			arns[aws.ToString(g.Id)] = aws.ToString(g.Arn)
+		all = append(all, out.UserHierarchyGroupSummaryList...)
+	}
+	return all, nil
+}
+
+// freshen compares a cached tree with the service's list of groups: a group's level and parent
+// never change, so only new groups are described; renames come with the list, and deleted
+// groups drop out. The cached tree is not changed (pages of the session may be reading it).
+func (q *req) freshen(t *groupTree) (*groupTree, error) {
+	start := now()
+	list, err := q.listGroups()
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]*groupNode
+	edit := func() {
+		if m == nil {
+			m = maps.Clone(t.byID)
 		}
 	}
-	var mu sync.Mutex
+	seen := make(map[string]bool, len(list))
+	var unknown []string
+	arns := map[string]string{}
+	for _, g := range list {
+		id, name := aws.ToString(g.Id), aws.ToString(g.Name)
+		seen[id] = true
+		arns[id] = aws.ToString(g.Arn)
+		n := t.byID[id]
+		switch {
+		case n == nil:
+			unknown = append(unknown, id)
+		case n.Name != name:
+			edit()
+			c := *n
+			c.Name = name
+			m[id] = &c
+		}
+	}
+	for id := range t.byID {
+		if !seen[id] {
+			edit()
+			delete(m, id)
+		}
+	}
+	if len(unknown) > 0 {
+		edit()
+		if err := q.describeGroups(unknown, arns, m); err != nil {
+			return nil, err
+		}
+	}
+	if m == nil {
+		return t, nil
+	}
+	return newTree(m, start), nil
+}
+
+// loadGroups reads the tree from the service. ListUserHierarchyGroups names the groups but not
+// their levels or parents, so groups are described.
+func (q *req) loadGroups() (*groupTree, error) {
+	start := now()
+	list, err := q.listGroups()
+	if err != nil {
+		return nil, err
+	}
+	arns := map[string]string{}
+	ids := make([]string, len(list))
+	for i, g := range list {
+		ids[i] = aws.ToString(g.Id)
+		arns[ids[i]] = aws.ToString(g.Arn)
+	}
 	nodes := map[string]*groupNode{}
+	if err := q.describeGroups(ids, arns, nodes); err != nil {
+		return nil, err
+	}
+	return newTree(nodes, start), nil
+}
+
+// describeGroups adds the groups ids to nodes, describing them; each answer also names all the
+// group's ancestors, and a group already learnt that way is not described again.
+func (q *req) describeGroups(ids []string, arns map[string]string, nodes map[string]*groupNode) error {
+	var mu sync.Mutex
 	known := func(id string) bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return nodes[id] != nil
 	}
-	err := forEach(q.ctx, len(ids), func(ctx context.Context, i int) error {
+	return forEach(q.ctx, len(ids), func(ctx context.Context, i int) error {
 		id := ids[i]
 		if known(id) {
 			return nil
@@ -310,11 +451,13 @@ func (q *req) loadGroups() (*groupTree, error) {
 				if sid == id {
 					break
 				}
-				arn := aws.ToString(s.Arn)
-				if arn == "" {
-					arn = arns[sid]
+				if nodes[sid] == nil {
+					arn := aws.ToString(s.Arn)
+					if arn == "" {
+						arn = arns[sid]
+					}
+					nodes[sid] = &groupNode{ID: sid, Name: aws.ToString(s.Name), ARN: arn, Level: i + 1, Parent: parent}
 				}
-				nodes[sid] = &groupNode{ID: sid, Name: aws.ToString(s.Name), ARN: arn, Level: i + 1, Parent: parent}
 				parent = sid
 			}
 		}
@@ -325,10 +468,6 @@ func (q *req) loadGroups() (*groupTree, error) {
 		nodes[id] = n
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return newTree(nodes, start), nil
 }
 
 // forEach runs fn for 0..n-1, parallel calls at once, and returns the first error; after an

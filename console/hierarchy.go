@@ -15,14 +15,18 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/connect/types"
 )
 
-// userCounts counts the users directly in each group: SearchUsers returns the count with a page
-// of one, so each group costs one call.
-func (q *req) userCounts(ids []string) (map[string]int64, error) {
+// userCounts counts the users in each group and, withChildren, its subgroups: SearchUsers returns
+// the count with a page of one, so each group costs one call.
+func (q *req) userCounts(ids []string, withChildren bool) (map[string]int64, error) {
+	match := types.HierarchyGroupMatchTypeExact
+	if withChildren {
+		match = types.HierarchyGroupMatchTypeWithChildGroups
+	}
 	counts := make([]int64, len(ids))
 	err := forEach(q.ctx, len(ids), func(ctx context.Context, i int) error {
 		out, err := q.api.SearchUsers(ctx, &connect.SearchUsersInput{InstanceId: q.in, MaxResults: aws.Int32(1),
 			SearchCriteria: &types.UserSearchCriteria{HierarchyGroupCondition: &types.HierarchyGroupCondition{
-				Value: aws.String(ids[i]), HierarchyGroupMatchType: types.HierarchyGroupMatchTypeExact}}})
+				Value: aws.String(ids[i]), HierarchyGroupMatchType: match}}})
 		if err != nil {
 			return err
 		}
@@ -91,14 +95,47 @@ type groupRow struct {
 	Level                   int
 	LevelName               string
 	Path                    []crumb // from level one down to the group itself
-	Users                   int64
+	Users                   int64   // in the group and its subgroups
+	Direct                  int64   // directly in the group (filled on the group's own page)
+	Children                int     // subgroups one level down
 }
 
 func (g groupRow) PathText() string { return pathText(g.Path) }
 
+// CannotDelete is why the service would refuse to delete the group, "" if it would not: a group
+// with subgroups or users cannot be deleted.
+func (g groupRow) CannotDelete() string {
+	if b := g.Blockers(); b != "" {
+		return "Cannot be deleted: " + b + "."
+	}
+	return ""
+}
+
+// Blockers says what stops the group's deletion: "it has 3 subgroups and 12 users".
+func (g groupRow) Blockers() string {
+	var why []string
+	if g.Children > 0 {
+		why = append(why, plural(g.Children, "subgroup", "subgroups"))
+	}
+	if g.Users > 0 {
+		why = append(why, plural(int(g.Users), "user", "users"))
+	}
+	if len(why) == 0 {
+		return ""
+	}
+	return "it has " + strings.Join(why, " and ")
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
 func rowOf(t *groupTree, n *groupNode, levels []level) groupRow {
 	return groupRow{ID: n.ID, Name: n.Name, ARN: n.ARN, ParentID: n.Parent, Level: n.Level,
-		LevelName: levelName(levels, n.Level), Path: t.path(n.ID)}
+		LevelName: levelName(levels, n.Level), Path: t.path(n.ID), Children: len(t.children[n.ID])}
 }
 
 type hierarchyData struct {
@@ -111,6 +148,11 @@ type hierarchyData struct {
 	Page, Pages, From, To, Total int    // of the subgroups
 	Prev, Next                   string // URLs of the neighbouring pages, "" when none
 	LoadedAt                     string // when the tree was read from the service
+
+	Members    userTable // of the current group
+	DirectOnly bool      // Members are only the users directly in the group
+	AllMembers string    // URL of the members of the whole subtree
+	DirectLink string    // URL of the members directly in the group
 }
 
 func (c *console) hierarchyPage(q *req) {
@@ -170,23 +212,61 @@ func (c *console) hierarchyPage(q *req) {
 		d.Children = append(d.Children, rowOf(tree, n, levels))
 		ids = append(ids, n.ID)
 	}
-	// Counts are read live, and only for the groups on this page.
-	counts, err := q.userCounts(ids)
+	// Counts are read live, and only for the groups on this page; they include subgroups.
+	counts, err := q.userCounts(ids, true)
 	if err != nil {
 		q.fail(c, err)
 		return
 	}
-	if d.Current != nil {
-		d.Current.Users = counts[d.Current.ID]
-	}
 	for i := range d.Children {
 		d.Children[i].Users = counts[d.Children[i].ID]
+	}
+	if cur := d.Current; cur != nil {
+		cur.Users = counts[cur.ID]
+		if err := c.members(q, &d); err != nil {
+			q.fail(c, err)
+			return
+		}
 	}
 	title := "User hierarchy"
 	if d.Current != nil {
 		title = d.Current.Name + " · " + title
 	}
 	q.render(c, "hierarchy.html", title, "hierarchy", d)
+}
+
+// members fills the current group's members: of its subtree, or only those directly in it.
+func (c *console) members(q *req, d *hierarchyData) error {
+	cur := d.Current
+	d.DirectOnly = q.r.URL.Query().Get("scope") == "direct"
+	link := func(direct bool) string {
+		v := url.Values{"group": {cur.ID}}
+		if direct {
+			v.Set("scope", "direct")
+		}
+		return Prefix + "hierarchy?" + v.Encode() + "#members"
+	}
+	d.AllMembers, d.DirectLink = link(false), link(true)
+	base := url.Values{"group": {cur.ID}}
+	if d.DirectOnly {
+		base.Set("scope", "direct")
+	}
+	var err error
+	d.Members, err = c.userTable(q, userQuery{GroupID: cur.ID, Direct: d.DirectOnly}, Prefix+"hierarchy", base)
+	if err != nil {
+		return err
+	}
+	if d.DirectOnly {
+		cur.Direct = d.Members.Total
+		return nil
+	}
+	if cur.Children == 0 {
+		cur.Direct = cur.Users
+		return nil
+	}
+	direct, err := q.userCounts([]string{cur.ID}, false)
+	cur.Direct = direct[cur.ID]
+	return err
 }
 
 // refreshGroups forgets the session's group tree, so that the next page reads it again: for
@@ -323,7 +403,7 @@ func (c *console) deleteGroupForm(q *req) {
 		return
 	}
 	row := rowOf(tree, n, levels)
-	counts, err := q.userCounts([]string{n.ID})
+	counts, err := q.userCounts([]string{n.ID}, true)
 	if err != nil {
 		q.fail(c, err)
 		return

@@ -1,7 +1,6 @@
 package console
 
 import (
-	"maps"
 	"net/http"
 	"net/url"
 	"sort"
@@ -63,42 +62,22 @@ func (q *req) profileNames() (*profileNames, error) {
 
 // ---- list ----
 
-type userRow struct {
-	ID, Username, FirstName, LastName, RoutingProfile string
-}
-
 type userListData struct {
-	Query      string
-	Total      int64
-	Users      []userRow
-	Page       int // 1-based, for display only
-	From, To   int
-	Next       string // URL of the next page, "" on the last
-	Prev       string // URL of the previous page, "" on the first or when its token is not known
-	FirstPage  string // URL of the first page, "" when on it
-	SearchHint string
+	Table            userTable
+	Query            userQuery
+	GroupText        string // the group filter as typed, or the chosen group's path
+	GroupError       string
+	Groups           []option // for the group picker
+	RoutingProfiles  []option
+	SecurityProfiles []option
+	Filtered         bool
 }
 
 func (c *console) userList(q *req) {
 	v := q.r.URL.Query()
-	query := strings.TrimSpace(v.Get("q"))
-	page, _ := strconv.Atoi(v.Get("p"))
-	page = max(page, 1)
-	in := &connect.SearchUsersInput{InstanceId: q.in, MaxResults: aws.Int32(pageSize)}
-	if tok := v.Get("next"); tok != "" {
-		in.NextToken = aws.String(tok)
-	} else {
-		page = 1 // without a token the answer is the first page, whatever p says
-	}
-	if query != "" {
-		var or []types.UserSearchCriteria
-		for _, f := range []string{"Username", "FirstName", "LastName"} {
-			or = append(or, types.UserSearchCriteria{StringCondition: &types.StringCondition{
-				FieldName: aws.String(f), Value: aws.String(query), ComparisonType: types.StringComparisonTypeContains}})
-		}
-		in.SearchCriteria = &types.UserSearchCriteria{OrConditions: or}
-	}
-	out, err := q.api.SearchUsers(q.ctx, in)
+	d := userListData{Query: userQuery{Text: strings.TrimSpace(v.Get("q")), Routing: v.Get("rp"), Security: v.Get("sp"), Direct: v.Get("scope") == "direct"}}
+	d.GroupText = strings.TrimSpace(v.Get("group"))
+	tree, err := q.groups()
 	if err != nil {
 		q.fail(c, err)
 		return
@@ -108,40 +87,28 @@ func (c *console) userList(q *req) {
 		q.fail(c, err)
 		return
 	}
-	d := userListData{Query: query, Total: aws.ToInt64(out.ApproximateTotalCount), Page: page}
-	for _, u := range out.Users {
-		r := userRow{ID: aws.ToString(u.Id), Username: aws.ToString(u.Username), RoutingProfile: names.rp[aws.ToString(u.RoutingProfileId)]}
-		if u.IdentityInfo != nil {
-			r.FirstName, r.LastName = aws.ToString(u.IdentityInfo.FirstName), aws.ToString(u.IdentityInfo.LastName)
-		}
-		d.Users = append(d.Users, r)
-	}
-	if len(d.Users) > 0 {
-		d.From = (page-1)*pageSize + 1
-		d.To = d.From + len(d.Users) - 1
-	}
+	d.Groups, d.RoutingProfiles, d.SecurityProfiles = tree.all(), names.routing, names.security
 	base := url.Values{}
-	if query != "" {
-		base.Set("q", query)
-	}
-	pageURL := func(p int, tok string) string {
-		v := maps.Clone(base)
-		if p > 1 {
-			v.Set("p", strconv.Itoa(p))
-			v.Set("next", tok)
-		}
-		return Prefix + "users?" + v.Encode()
-	}
-	next := aws.ToString(out.NextToken)
-	c.rememberPages(q.s, query, page, aws.ToString(in.NextToken), next)
-	if page > 1 {
-		d.FirstPage = pageURL(1, "")
-		if tok, ok := c.pageToken(q.s, query, page-1); ok {
-			d.Prev = pageURL(page-1, tok)
+	for _, k := range []string{"q", "rp", "sp", "scope"} {
+		if x := strings.TrimSpace(v.Get(k)); x != "" {
+			base.Set(k, x)
 		}
 	}
-	if next != "" {
-		d.Next = pageURL(page+1, next)
+	if d.GroupText != "" {
+		id, msg := tree.resolve(d.GroupText)
+		if msg != "" {
+			d.GroupError = msg
+			c.render(q.w, q.s, http.StatusUnprocessableEntity, "users.html", "Users", "users", d)
+			return
+		}
+		d.Query.GroupID, d.GroupText = id, pathText(tree.path(id))
+		base.Set("group", id)
+	}
+	d.Filtered = len(base) > 0
+	d.Table, err = c.userTable(q, d.Query, Prefix+"users", base)
+	if err != nil {
+		q.fail(c, err)
+		return
 	}
 	q.render(c, "users.html", "Users", "users", d)
 }
