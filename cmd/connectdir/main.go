@@ -26,6 +26,6 @@ func newApp() *cli.Command {
 		Name:                  "connectdir",
 		Usage:                 "an Amazon Connect compatible directory of agents and hierarchies",
 		EnableShellCompletion: true,
-		Commands:              []*cli.Command{serveCommand(), keysCommand(), syncCommand(), snapshotCommand(), copyCommand()},
+		Commands:              []*cli.Command{serveCommand(), keysCommand(), syncCommand(), snapshotCommand(), copyCommand(), scimCommand()},
 	}
 }

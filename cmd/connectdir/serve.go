@@ -17,6 +17,7 @@ import (
 	"github.com/connectdir/connectdir"
 	"github.com/connectdir/connectdir/awsapi"
 	"github.com/connectdir/connectdir/console"
+	"github.com/connectdir/connectdir/scim"
 	"github.com/connectdir/connectdir/sqlstore"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -208,9 +209,15 @@ func serve(ctx context.Context, cmd *cli.Command) error {
 	mux.Handle(console.Prefix, console.New(console.Config{Endpoint: endpoint, Region: dir.Region, Logger: log,
 		SessionIdle: cmd.Duration("console-session-idle"), MaxSessions: int(cmd.Int("console-max-sessions"))}))
 	mux.Handle("GET /{$}", http.RedirectHandler(console.Prefix, http.StatusSeeOther))
+	scimHandler, err := newSCIM(ctx, dir, endpoint, log)
+	if err != nil {
+		return fmt.Errorf("scim: %w", err)
+	}
+	mux.Handle(scim.Prefix, scimHandler)
 	fmt.Printf("connectdir serving the Amazon Connect API at %s (region %s)\n", endpoint, dir.Region)
 	fmt.Printf("default instance: %s\naccess key: %s\n", inst.ID, keyID)
 	fmt.Printf("console: %s%s\n", endpoint, console.Prefix)
+	fmt.Printf("SCIM 2.0: %s%s (tokens: connectdir scim token create)\n", endpoint, strings.TrimSuffix(scim.Prefix, "/"))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		<-ctx.Done()
