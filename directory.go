@@ -139,6 +139,9 @@ func (d *Directory) CreateInstance(ctx context.Context, in Instance) (Instance, 
 			}); err != nil {
 				return err
 			}
+			if err := tx.PutPermissions(in.ID, id, DefaultPermissions[name]); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -437,6 +440,9 @@ func upsertChannel[T any](list []T, channel func(T) string, set func(*T), fresh 
 // CreateUser adds a user. passwordHash comes from PrepareNewUser.
 func (d *Directory) CreateUser(ctx context.Context, in NewUser, phoneGiven bool) (User, error) {
 	u := in.User
+	if err := checkChannelConfigs(u); err != nil {
+		return User{}, err
+	}
 	if err := normalizePhone(&u, phoneGiven); err != nil {
 		return User{}, err
 	}

@@ -74,6 +74,9 @@ type Tx interface {
 	GetAccessKey(id string) (AccessKey, error)
 	ListAccessKeys() ([]AccessKey, error)
 	InsertFederationToken(instanceID, userID string, accessHash, refreshHash []byte, tok FederationToken) error
+
+	ProficiencyTx
+	SecurityProfileTx
 }
 
 // Cond is a user search condition tree: the SearchUsers criteria and filter, with group ids
@@ -91,6 +94,8 @@ type Cond struct {
 	WithChildren bool   // OpGroup: also users in groups below it
 
 	TagKey, TagValue string // OpTag
+
+	Proficiency []ProficiencyCond // OpProficiency: all hold for one proficiency of the user
 }
 
 // CondOp is the kind of a Cond node.
@@ -103,6 +108,7 @@ const (
 	OpString
 	OpGroup
 	OpTag
+	OpProficiency
 )
 
 // Search fields of a string condition, as the store names them.

@@ -1018,7 +1018,7 @@ type opCall struct {
 
 func allOps() []opCall {
 	ignore := func(_ any, err error) error { return err }
-	return []opCall{
+	return append(userAPIOps(), []opCall{
 		{"CreateInstance", func(ctx context.Context, c *connect.Client, x ids) error {
 			return ignore(c.CreateInstance(ctx, &connect.CreateInstanceInput{IdentityManagementType: types.DirectoryTypeSaml, InboundCallsEnabled: aws.Bool(true), OutboundCallsEnabled: aws.Bool(true)}))
 		}},
@@ -1109,7 +1109,7 @@ func allOps() []opCall {
 		{"DeleteUserHierarchyGroup", func(ctx context.Context, c *connect.Client, x ids) error {
 			return ignore(c.DeleteUserHierarchyGroup(ctx, &connect.DeleteUserHierarchyGroupInput{InstanceId: &x.inst, HierarchyGroupId: &x.group}))
 		}},
-	}
+	}...)
 }
 
 // fixture makes a SAML instance with a user and a LevelOne group and returns their ids.

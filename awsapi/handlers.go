@@ -2,6 +2,7 @@ package awsapi
 
 import (
 	"context"
+	"maps"
 	"math"
 	"strconv"
 	"strings"
@@ -11,7 +12,7 @@ import (
 
 // operations is the table of served operations by model name.
 func (s *Server) operations() map[string]handlerFunc {
-	return map[string]handlerFunc{
+	ops := map[string]handlerFunc{
 		"CreateInstance": s.createInstance, "DescribeInstance": s.describeInstance,
 		"ListInstances": s.listInstances, "DeleteInstance": s.deleteInstance,
 
@@ -33,6 +34,8 @@ func (s *Server) operations() map[string]handlerFunc {
 		"TagResource": s.tagResource, "UntagResource": s.untagResource, "ListTagsForResource": s.listTags,
 		"GetFederationToken": s.getFederationToken,
 	}
+	maps.Copy(ops, s.issue14Operations())
+	return ops
 }
 
 // listPage serves one page of a List operation: it reads MaxResults (default def) and the key
@@ -257,20 +260,14 @@ func (s *Server) updateUserHierarchy(ctx context.Context, rq *request) (any, err
 func (s *Server) searchUsers(ctx context.Context, rq *request) (any, error) {
 	const op = "SearchUsers"
 	var in struct {
-		InstanceId     string
-		NextToken      string
-		MaxResults     *int
+		searchPaging
 		SearchCriteria *userSearchCriteria
 		SearchFilter   *userSearchFilter
 	}
 	if err := rq.decode(&in); err != nil {
 		return nil, err
 	}
-	limit := 100
-	if in.MaxResults != nil {
-		limit = *in.MaxResults
-	}
-	after, err := decodeToken(in.NextToken, op, in.InstanceId)
+	after, limit, err := in.page(op)
 	if err != nil {
 		return nil, err
 	}
@@ -317,6 +314,23 @@ func (s *Server) searchUsers(ctx context.Context, rq *request) (any, error) {
 		NextToken             string `json:",omitempty"`
 		ApproximateTotalCount int64
 	}{out, next, total}, nil
+}
+
+// searchPaging are the paging members of the Search operations, which carry the instance in
+// the body: pages of MaxResults (100 by default) after the key NextToken holds.
+type searchPaging struct {
+	InstanceId string
+	NextToken  string
+	MaxResults *int
+}
+
+func (p searchPaging) page(op string) (after string, limit int, err error) {
+	limit = 100
+	if p.MaxResults != nil {
+		limit = *p.MaxResults
+	}
+	after, err = decodeToken(p.NextToken, op, p.InstanceId)
+	return after, limit, err
 }
 
 // millis converts seconds to milliseconds, saturating at the int32 the wire carries.
@@ -392,7 +406,11 @@ func criteriaCond(c userSearchCriteria, depth int) (connectdir.Cond, error) {
 		parts = append(parts, connectdir.Cond{Op: connectdir.OpString, Field: field, Comparison: cmp, Value: value})
 	}
 	if c.ListCondition != nil {
-		return connectdir.Cond{}, connectdir.Errorf(connectdir.KindInvalidParameter, "ListCondition (proficiencies) is not supported by this server")
+		lc, err := proficiencyListCond(*c.ListCondition)
+		if err != nil {
+			return lc, err
+		}
+		parts = append(parts, lc)
 	}
 	if hc := c.HierarchyGroupCondition; hc != nil {
 		parts = append(parts, groupCond(*hc))

@@ -282,7 +282,7 @@ type userSearchCriteria struct {
 	OrConditions            []userSearchCriteria     `json:"OrConditions"`
 	AndConditions           []userSearchCriteria     `json:"AndConditions"`
 	StringCondition         *stringCondition         `json:"StringCondition"`
-	ListCondition           *struct{}                `json:"ListCondition"`
+	ListCondition           *listCondition           `json:"ListCondition"`
 	HierarchyGroupCondition *hierarchyGroupCondition `json:"HierarchyGroupCondition"`
 }
 

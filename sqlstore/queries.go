@@ -383,6 +383,8 @@ func compile(c connectdir.Cond, args *[]any) string {
 	case connectdir.OpTag:
 		return "EXISTS (SELECT 1 FROM tags t WHERE t.resource_id = u.id AND t.key = " + arg(c.TagKey) +
 			" AND t.value = " + arg(c.TagValue) + ")"
+	case connectdir.OpProficiency:
+		return proficiencyCond(c.Proficiency, arg)
 	}
 	return "1=1"
 }

@@ -44,6 +44,9 @@ func Run(t *testing.T, open func(t *testing.T) connectdir.Store) {
 		{"ViewReadOnly", testViewReadOnly},
 		{"PagingUnderConcurrentChange", testConcurrentPaging},
 		{"RacingWriters", testRacingWriters},
+		{"UserConfig", testUserConfig},
+		{"Proficiencies", testProficiencies},
+		{"SecurityProfileManagement", testSecurityProfileManagement},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -34,7 +34,12 @@ ListTagsForResource CreateInstance DescribeInstance ListInstances
 DeleteInstance DescribeUserHierarchyStructure UpdateUserHierarchyStructure
 CreateUserHierarchyGroup DescribeUserHierarchyGroup ListUserHierarchyGroups
 UpdateUserHierarchyGroupName DeleteUserHierarchyGroup UpdateUserHierarchy
-SearchUsers
+SearchUsers UpdateUserConfig CreatePredefinedAttribute
+DescribePredefinedAttribute ListPredefinedAttributes SearchPredefinedAttributes
+UpdatePredefinedAttribute DeletePredefinedAttribute AssociateUserProficiencies
+UpdateUserProficiencies DisassociateUserProficiencies ListUserProficiencies
+CreateSecurityProfile UpdateSecurityProfile DeleteSecurityProfile
+ListSecurityProfilePermissions
 """.split()
 
 MODEL_PATH = os.path.join("data", "connect", "2017-08-08", "service-2.json.gz")
