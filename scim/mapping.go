@@ -3,9 +3,11 @@ package scim
 import (
 	"bytes"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
+	"github.com/connectdir/connectdir"
 	filter "github.com/scim2/filter-parser/v2"
 	"go.yaml.in/yaml/v3"
 )
@@ -158,6 +160,9 @@ func (m *Mapping) desired(res map[string]any, groups []string, identityType stri
 		default:
 			u.Email = str(pathValue(res, m.Email))
 		}
+		if !connectdir.ValidEmail(u.Email) {
+			u.Email = "" // as with phone numbers: left out rather than refused
+		}
 	}
 	u.Mobile = phone(str(pathValue(res, m.Mobile)))
 	if m.DeskPhone != "" {
@@ -264,16 +269,22 @@ func primaryEmail(res map[string]any) string {
 }
 
 // phone reduces a number as identity providers store it ("+1 (555) 010-0100") to the E.164 form
-// Connect requires.
+// Connect requires, or "" when it has no country code: one bad number in the identity provider
+// must not keep an agent out of Connect.
 func phone(s string) string {
 	var b strings.Builder
-	for i, r := range s {
-		if r >= '0' && r <= '9' || r == '+' && i == 0 {
+	for _, r := range s {
+		if r >= '0' && r <= '9' || r == '+' && b.Len() == 0 {
 			b.WriteRune(r)
 		}
 	}
+	if !e164.MatchString(b.String()) {
+		return ""
+	}
 	return b.String()
 }
+
+var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 
 func str(v any) string {
 	s, _ := v.(string)

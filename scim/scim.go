@@ -67,6 +67,13 @@ func New(cfg Config) *Server {
 		s.mux.Handle("PATCH "+base+"/{id}", s.authed(kind, s.patch))
 		s.mux.Handle("DELETE "+base+"/{id}", s.authed(kind, s.delete))
 	}
+	// A known path with a method it does not take answers 405 in SCIM's error format (a GET
+	// pattern alone would make net/http answer in plain text).
+	for _, p := range []string{"ServiceProviderConfig", "ResourceTypes", "ResourceTypes/{name}", "Schemas", "Schemas/{urn}", "Users", "Users/{id}", "Groups", "Groups/{id}"} {
+		s.mux.HandleFunc(Prefix+p, func(w http.ResponseWriter, r *http.Request) {
+			writeError(w, &Error{Status: 405, Detail: r.Method + " is not supported on " + r.URL.Path})
+		})
+	}
 	s.mux.HandleFunc(Prefix, func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &Error{Status: 404, Detail: "no such endpoint: " + r.Method + " " + r.URL.Path})
 	})
