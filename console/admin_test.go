@@ -242,6 +242,111 @@ func TestBrowserAdministrator(t *testing.T) {
 		c.waitText("main", "No user matches")
 		c.screenshot("12-users-filter", "")
 	})
+
+	t.Run("2 identity and phone in one Save", func(t *testing.T) {
+		c.t = t
+		id := userID(t, ts, ts.InstanceID, "tomas.fischer")
+		c.open("/console/users/" + id + "/edit")
+		c.waitText("h1", "Edit tomas.fischer")
+		c.fill("#first_name", "Tomasz")
+		c.click(`//input[@name="phone_type" and @value="DESK_PHONE"]`)
+		c.fill("#desk_phone", "+35312345678")
+		c.screenshot("13-user-edit", "user-edit.png")
+		c.click(`//button[@id="save"]`)
+		c.waitText(".flash.ok", "Saved identity and phone settings.")
+		c.waitText("main", "Tomasz")
+		c.waitText("#desk-phone", "+35312345678")
+		u := describeUser(t, ts, ts.InstanceID, id)
+		if aws.ToString(u.IdentityInfo.FirstName) != "Tomasz" || u.PhoneConfig.PhoneType != types.PhoneTypeDeskPhone ||
+			aws.ToString(u.PhoneConfig.DeskPhoneNumber) != "+35312345678" || aws.ToString(u.IdentityInfo.Email) != "tomas.fischer@example.com" {
+			t.Fatalf("after one Save: %+v %+v", u.IdentityInfo, u.PhoneConfig)
+		}
+
+		// A part that fails is reported and keeps what was typed; the other part is saved.
+		c.click(`//a[normalize-space()="Edit"]`)
+		c.waitText("h1", "Edit tomas.fischer")
+		c.fill("#last_name", "Fischer-Braun")
+		c.fill("#desk_phone", "01 234 5678")
+		c.click(`//button[@id="save"]`)
+		c.waitText("ul.outcomes", "Identity: saved")
+		c.waitText("ul.outcomes", "Phone settings: not saved")
+		c.waitText("#desk_phone-error", "international form")
+		if v, _ := chromedp.Run(c.ctx, chromedp.Value(chromedp.CSS("#desk_phone"))); v != "01 234 5678" {
+			t.Fatalf("the typed desk phone was lost: %q", v)
+		}
+		if u := describeUser(t, ts, ts.InstanceID, id); aws.ToString(u.IdentityInfo.LastName) != "Fischer-Braun" || aws.ToString(u.PhoneConfig.DeskPhoneNumber) != "+35312345678" {
+			t.Fatalf("after a half-failed Save: %+v %+v", u.IdentityInfo, u.PhoneConfig)
+		}
+		c.fill("#desk_phone", "+35312340000")
+		c.click(`//button[@id="save"]`)
+		c.waitText(".flash.ok", "Saved phone settings.") // the identity, saved already, is not sent again
+	})
+
+	t.Run("3 a missing field shown next to it in plain words", func(t *testing.T) {
+		c.t = t
+		c.open("/console/users/new")
+		c.waitText("h1", "Create user")
+		c.fill("#username", "new.agent")
+		c.fill("#password", "Str0ngPassword")
+		c.fill("#first_name", "New")
+		c.fill("#last_name", "Agent")
+		c.click(`//button[normalize-space()="Create user"]`)
+		c.waitText("#security_profile-error", "Choose at least one security profile.")
+		if text := c.waitText("main", "not created"); strings.Contains(text, "operation error") || strings.Contains(text, "CreateUserInput") {
+			t.Fatalf("raw SDK text shown:\n%s", text)
+		}
+		if v, _ := chromedp.Run(c.ctx, chromedp.Value(chromedp.CSS("#username"))); v != "new.agent" {
+			t.Fatalf("the typed username was lost: %q", v)
+		}
+		// A refusal by the API lands next to its field too, its message kept as the detail.
+		c.fill("#username", "olga.fischer")
+		c.fill("#password", "Str0ngPassword")
+		c.click(`//label[normalize-space()="Agent"]/input`)
+		c.click(`//button[normalize-space()="Create user"]`)
+		c.waitText("#username-error", "Another user already has this username.")
+		c.waitText("#username-error .detail", "Exception")
+	})
+
+	t.Run("5 typing Dub in the picker finds Dublin", func(t *testing.T) {
+		c.t = t
+		id := userID(t, ts, ts.InstanceID, "olga.fischer")
+		c.open("/console/users/" + id + "/edit")
+		c.waitText("h1", "Edit olga.fischer")
+		c.fill("#hierarchy_group", "Dub")
+		// What Chromium offers under the field: the datalist's options holding what was typed.
+		offered, err := chromedp.Run(c.ctx, chromedp.Evaluate[[]string](`Array.from(document.getElementById("hierarchy_group").list.options).map(o => o.value).filter(v => v.toLowerCase().includes("dub"))`))
+		if err != nil || len(offered) == 0 || offered[0] != "Earth Corp / Europe / Ireland / Dublin" {
+			t.Fatalf("typing Dub offers %q (%v)", offered, err)
+		}
+		// Without choosing (no script needed), Save takes the one group named like it.
+		c.click(`//button[@id="save"]`)
+		c.waitText(".flash.ok", "Saved hierarchy group.")
+		c.waitText("#hierarchy", "Earth Corp / Europe / Ireland / Dublin")
+		if g := aws.ToString(describeUser(t, ts, ts.InstanceID, id).HierarchyGroupId); g != co.ids["Earth Corp/Europe/Ireland/Dublin"] {
+			t.Fatalf("group %s, want Dublin", g)
+		}
+	})
+}
+
+// userID finds a user's id through the API.
+func userID(t *testing.T, ts *testserver.Server, instanceID, username string) string {
+	t.Helper()
+	out, err := ts.Client().SearchUsers(context.Background(), &connect.SearchUsersInput{InstanceId: &instanceID,
+		SearchCriteria: &types.UserSearchCriteria{StringCondition: &types.StringCondition{FieldName: aws.String("Username"),
+			Value: aws.String(username), ComparisonType: types.StringComparisonTypeExact}}})
+	if err != nil || len(out.Users) != 1 {
+		t.Fatalf("user %s: %v (%d found)", username, err, len(out.Users))
+	}
+	return aws.ToString(out.Users[0].Id)
+}
+
+func describeUser(t *testing.T, ts *testserver.Server, instanceID, id string) *types.User {
+	t.Helper()
+	out, err := ts.Client().DescribeUser(context.Background(), &connect.DescribeUserInput{InstanceId: &instanceID, UserId: &id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out.User
 }
 
 func securityID(t *testing.T, ts *testserver.Server, name string) string {

@@ -126,7 +126,7 @@ func New(cfg Config) http.Handler {
 	c.handle("POST "+Prefix+"users", c.createUser)
 	c.handle("GET "+Prefix+"users/{id}", c.userDetail)
 	c.handle("GET "+Prefix+"users/{id}/edit", c.editUserForm)
-	c.handle("POST "+Prefix+"users/{id}/{part}", c.updateUser)
+	c.handle("POST "+Prefix+"users/{id}/edit", c.saveUser)
 	c.handle("GET "+Prefix+"users/{id}/delete", c.deleteUserForm)
 	c.handle("POST "+Prefix+"users/{id}/delete", c.deleteUser)
 	return c

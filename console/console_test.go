@@ -238,6 +238,11 @@ func TestHierarchy(t *testing.T) {
 	if status != http.StatusUnprocessableEntity || !strings.Contains(body, "without a gap") {
 		t.Fatalf("gap: %d\n%s", status, body)
 	}
+	// A level name of spaces is refused with a reason, not "Saved" with nothing saved.
+	status, body = b.post("/console/hierarchy/structure", url.Values{"level1": {"Planet"}, "level2": {"   "}})
+	if status != http.StatusUnprocessableEntity || !strings.Contains(body, "level 2 name is only spaces") {
+		t.Fatalf("spaces: %d\n%s", status, body)
+	}
 	levels := []string{"Planet", "Continent", "Country", "City", "Team"}
 	form := url.Values{}
 	for i, l := range levels {
@@ -274,6 +279,14 @@ func TestHierarchy(t *testing.T) {
 	}
 	_, body = b.post("/console/hierarchy/groups", url.Values{"name": {"Lyon"}, "parent": {ids[2]}})
 	mustContain(t, body, "Added Lyon")
+	// Names past the form's limit are refused by the console too, and nothing is made.
+	_, body = b.post("/console/hierarchy/groups", url.Values{"name": {strings.Repeat("x", 200)}, "parent": {ids[2]}})
+	mustContain(t, body, "Not added: Group names can have at most 100 characters; this one has 200.")
+	_, body = b.post("/console/hierarchy/groups/"+ids[2]+"/rename", url.Values{"name": {strings.Repeat("y", 101)}, "back": {ids[1]}})
+	mustContain(t, body, "Not renamed: Group names can have at most 100 characters; this one has 101.")
+	if list, err := api.ListUserHierarchyGroups(ctx, &connect.ListUserHierarchyGroupsInput{InstanceId: &ts.InstanceID}); err != nil || len(list.UserHierarchyGroupSummaryList) != 6 {
+		t.Fatalf("groups after refused names: %v", err)
+	}
 
 	// Put a user in Paris: the count shows, and deleting Paris's team is fine but Paris is in use.
 	rp, sp := ts.Profiles(t, ts.InstanceID, "Agent")
@@ -436,19 +449,30 @@ func TestUsers(t *testing.T) {
 		"30 seconds", "Basic Routing Profile", "Agent", "Lisbon / Billing", "arn:aws:connect:")
 	id := regexp.MustCompile(`/console/users/([0-9a-f-]{36})/edit`).FindStringSubmatch(body)[1]
 
-	// Edit each part.
-	b.get("/console/users/" + id + "/edit")
-	_, body = b.post("/console/users/"+id+"/phone", url.Values{"phone_type": {"SOFT_PHONE"}, "acw": {"0"}})
-	mustContain(t, body, "Saved.", "Soft phone", "No limit")
-	_, body = b.post("/console/users/"+id+"/identity", url.Values{"first_name": {"Janet"}, "last_name": {"Doe"}, "email": {"janet@example.com"}})
-	mustContain(t, body, "Janet", "janet@example.com")
+	// Edit: one Save sends the parts that changed (here one part at a time).
+	was := func(part string) string {
+		t.Helper()
+		_, body := b.get("/console/users/" + id + "/edit")
+		m := regexp.MustCompile(`name="was_` + part + `" value="([0-9a-f]+)"`).FindStringSubmatch(body)
+		if m == nil {
+			t.Fatalf("the edit form has no was_%s:\n%s", part, body)
+		}
+		return m[1]
+	}
+	_, body = b.post("/console/users/"+id+"/edit", url.Values{"was_phone": {was("phone")}, "phone_type": {"SOFT_PHONE"}, "acw": {"0"}})
+	mustContain(t, body, "Saved phone settings.", "Soft phone", "No limit")
+	_, body = b.post("/console/users/"+id+"/edit", url.Values{"was_identity": {was("identity")}, "first_name": {"Janet"}, "last_name": {"Doe"}, "email": {"janet@example.com"}})
+	mustContain(t, body, "Saved identity.", "Janet", "janet@example.com")
 	_, qa := ts.Profiles(t, ts.InstanceID, "QualityAnalyst")
-	_, body = b.post("/console/users/"+id+"/security", url.Values{"security_profile": {sp, qa}})
+	_, body = b.post("/console/users/"+id+"/edit", url.Values{"was_security": {was("security")}, "security_profile": {sp, qa}})
 	mustContain(t, body, "Agent, QualityAnalyst")
-	_, body = b.post("/console/users/"+id+"/hierarchy", url.Values{"hierarchy_group": {aws.ToString(site.HierarchyGroupId)}})
+	_, body = b.post("/console/users/"+id+"/edit", url.Values{"was_hierarchy": {was("hierarchy")}, "hierarchy_group": {"lisbon"}})
 	mustContain(t, body, `<dd id="hierarchy">Lisbon</dd>`)
-	_, body = b.post("/console/users/"+id+"/routing", url.Values{"routing_profile": {"nope"}})
-	mustContain(t, body, "Not saved:")
+	status, body = b.post("/console/users/"+id+"/edit", url.Values{"was_routing": {was("routing")}, "routing_profile": {"nope"}})
+	if status != http.StatusUnprocessableEntity {
+		t.Fatalf("unknown routing profile: %d", status)
+	}
+	mustContain(t, body, "Routing profile: not saved", `id="routing_profile-error">Choose a routing profile that exists.`)
 
 	// Delete with confirmation.
 	_, body = b.get("/console/users/" + id + "/delete")

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/connect"
@@ -297,13 +298,23 @@ func (c *console) structureForm(q *req) {
 func (c *console) saveStructure(q *req) {
 	var d structureData
 	for i := range d.Names {
-		d.Names[i] = strings.TrimSpace(q.r.PostFormValue("level" + string(rune('1'+i))))
+		raw := q.r.PostFormValue("level" + string(rune('1'+i)))
+		d.Names[i] = strings.TrimSpace(raw)
+		switch {
+		case raw != "" && d.Names[i] == "" && d.Error == "":
+			// Trimmed to nothing it would remove the level, which is not what was typed.
+			d.Names[i] = raw
+			d.Error = "The level " + strconv.Itoa(i+1) + " name is only spaces: type a name, or clear the field to remove the level."
+		case utf8.RuneCountInString(d.Names[i]) > maxLevelName && d.Error == "":
+			d.Error = "Level names can have at most " + strconv.Itoa(maxLevelName) + " characters; level " + strconv.Itoa(i+1) + "'s has " + strconv.Itoa(utf8.RuneCountInString(d.Names[i])) + "."
+		}
 	}
 	var upd types.HierarchyStructureUpdate
 	slots := []**types.HierarchyLevelUpdate{&upd.LevelOne, &upd.LevelTwo, &upd.LevelThree, &upd.LevelFour, &upd.LevelFive}
 	gap := false
 	for i, name := range d.Names {
 		switch {
+		case d.Error != "":
 		case name == "":
 			gap = true
 		case gap:
@@ -334,9 +345,31 @@ func (q *req) staleOnNotFound(err error) {
 	}
 }
 
+// Lengths the console allows, as the Amazon Connect console's forms do (the API takes group
+// names up to 256 characters, more than a page can show).
+const (
+	maxGroupName = 100
+	maxLevelName = 50
+)
+
+// badGroupName says, in words, why a group name cannot be used; "" if it can.
+func badGroupName(name string) string {
+	switch n := utf8.RuneCountInString(name); {
+	case n == 0:
+		return "Type a name (spaces alone are not a name)."
+	case n > maxGroupName:
+		return "Group names can have at most " + strconv.Itoa(maxGroupName) + " characters; this one has " + strconv.Itoa(n) + "."
+	}
+	return ""
+}
+
 func (c *console) createGroup(q *req) {
 	name := strings.TrimSpace(q.r.PostFormValue("name"))
 	parent := q.r.PostFormValue("parent")
+	if msg := badGroupName(name); msg != "" {
+		q.redirect(c, hierarchyURL(parent), true, "Not added: "+msg)
+		return
+	}
 	in := &connect.CreateUserHierarchyGroupInput{InstanceId: q.in, Name: aws.String(name)}
 	if parent != "" {
 		in.ParentGroupId = aws.String(parent)
@@ -366,6 +399,10 @@ func (c *console) renameGroup(q *req) {
 	back := q.r.PostFormValue("back")
 	page, _ := strconv.Atoi(q.r.PostFormValue("page"))
 	id := q.r.PathValue("id")
+	if msg := badGroupName(name); msg != "" {
+		q.redirect(c, hierarchyPageURL(back, page), true, "Not renamed: "+msg)
+		return
+	}
 	_, err := q.api.UpdateUserHierarchyGroupName(q.ctx, &connect.UpdateUserHierarchyGroupNameInput{InstanceId: q.in,
 		HierarchyGroupId: aws.String(id), Name: aws.String(name)})
 	if err != nil {

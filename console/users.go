@@ -4,12 +4,10 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/connect"
-	"github.com/aws/aws-sdk-go-v2/service/connect/types"
 )
 
 // pageSize is the users per list page: SearchUsers pages by token, so the list costs one call
@@ -156,6 +154,7 @@ func (c *console) pageToken(s *session, query string, page int) (string, bool) {
 type userView struct {
 	ID, ARN, Username, DirectoryUserID string
 	FirstName, LastName, Email, Mobile string
+	SecondaryEmail                     string
 	PhoneType, DeskPhone               string
 	AutoAccept                         bool
 	ACW                                int32
@@ -180,6 +179,7 @@ func (q *req) describeUser() (*userView, error) {
 		SecurityProfileIDs: u.SecurityProfileIds, HierarchyGroupID: aws.ToString(u.HierarchyGroupId)}
 	if i := u.IdentityInfo; i != nil {
 		v.FirstName, v.LastName, v.Email, v.Mobile = aws.ToString(i.FirstName), aws.ToString(i.LastName), aws.ToString(i.Email), aws.ToString(i.Mobile)
+		v.SecondaryEmail = aws.ToString(i.SecondaryEmail)
 	}
 	if p := u.PhoneConfig; p != nil {
 		v.PhoneType, v.DeskPhone, v.AutoAccept, v.ACW = string(p.PhoneType), aws.ToString(p.DeskPhoneNumber), p.AutoAccept, p.AfterContactWorkTimeLimit
@@ -215,153 +215,6 @@ func (c *console) userDetail(q *req) {
 		return
 	}
 	q.render(c, "user.html", u.Username, "users", u)
-}
-
-// ---- create and edit ----
-
-type userForm struct {
-	userView
-	ACWText          string
-	RoutingProfiles  []option
-	SecurityProfiles []option
-	Groups           []option
-	Error            string
-}
-
-// choices fills the form's selectable profiles and groups.
-func (q *req) choices(f *userForm) error {
-	names, err := q.profileNames()
-	if err != nil {
-		return err
-	}
-	tree, err := q.groups()
-	if err != nil {
-		return err
-	}
-	f.RoutingProfiles, f.SecurityProfiles = names.routing, names.security
-	f.Groups = tree.all()
-	return nil
-}
-
-func (c *console) newUserForm(q *req) {
-	f := userForm{ACWText: "0"}
-	f.PhoneType = string(types.PhoneTypeSoftPhone)
-	if err := q.choices(&f); err != nil {
-		q.fail(c, err)
-		return
-	}
-	for _, rp := range f.RoutingProfiles {
-		if rp.Name == "Basic Routing Profile" {
-			f.RoutingProfileID = rp.ID
-		}
-	}
-	q.render(c, "user_new.html", "Create user", "users", f)
-}
-
-// formPhone reads the phone settings of a user form.
-func formPhone(r *http.Request) (*types.UserPhoneConfig, string) {
-	p := &types.UserPhoneConfig{PhoneType: types.PhoneType(r.PostFormValue("phone_type")), AutoAccept: r.PostFormValue("auto_accept") == "on"}
-	if p.PhoneType != types.PhoneTypeSoftPhone && p.PhoneType != types.PhoneTypeDeskPhone {
-		return nil, "Choose a phone type."
-	}
-	if acw := strings.TrimSpace(r.PostFormValue("acw")); acw != "" {
-		n, err := strconv.ParseInt(acw, 10, 32)
-		if err != nil || n < 0 {
-			return nil, "After-contact work time must be a whole number of seconds."
-		}
-		p.AfterContactWorkTimeLimit = int32(n)
-	}
-	if desk := strings.TrimSpace(r.PostFormValue("desk_phone")); desk != "" {
-		p.DeskPhoneNumber = aws.String(desk)
-	}
-	return p, ""
-}
-
-func optional(s string) *string {
-	if s = strings.TrimSpace(s); s == "" {
-		return nil
-	}
-	return aws.String(s)
-}
-
-func formIdentity(r *http.Request) *types.UserIdentityInfo {
-	return &types.UserIdentityInfo{FirstName: optional(r.PostFormValue("first_name")), LastName: optional(r.PostFormValue("last_name")),
-		Email: optional(r.PostFormValue("email")), Mobile: optional(r.PostFormValue("mobile"))}
-}
-
-func (c *console) createUser(q *req) {
-	r := q.r
-	f := userForm{ACWText: r.PostFormValue("acw")}
-	f.Username = strings.TrimSpace(r.PostFormValue("username"))
-	f.FirstName, f.LastName = r.PostFormValue("first_name"), r.PostFormValue("last_name")
-	f.Email, f.Mobile = r.PostFormValue("email"), r.PostFormValue("mobile")
-	f.PhoneType, f.DeskPhone, f.AutoAccept = r.PostFormValue("phone_type"), r.PostFormValue("desk_phone"), r.PostFormValue("auto_accept") == "on"
-	f.RoutingProfileID, f.SecurityProfileIDs, f.HierarchyGroupID = r.PostFormValue("routing_profile"), r.PostForm["security_profile"], r.PostFormValue("hierarchy_group")
-	phone, msg := formPhone(r)
-	if msg == "" {
-		out, err := q.api.CreateUser(q.ctx, &connect.CreateUserInput{InstanceId: q.in, Username: aws.String(f.Username),
-			Password: optional(r.PostFormValue("password")), IdentityInfo: formIdentity(r), PhoneConfig: phone,
-			RoutingProfileId: aws.String(f.RoutingProfileID), SecurityProfileIds: f.SecurityProfileIDs,
-			HierarchyGroupId: optional(f.HierarchyGroupID)})
-		if err == nil {
-			q.redirect(c, Prefix+"users/"+url.PathEscape(aws.ToString(out.UserId)), false, "Created user "+f.Username+".")
-			return
-		}
-		msg = apiMessage(err)
-	}
-	// Show the form again as it was typed (less the password), with the reason.
-	f.Error = msg
-	if err := q.choices(&f); err != nil {
-		q.fail(c, err)
-		return
-	}
-	c.render(q.w, q.s, http.StatusUnprocessableEntity, "user_new.html", "Create user", "users", f)
-}
-
-func (c *console) editUserForm(q *req) {
-	u, err := q.describeUser()
-	if err != nil {
-		q.fail(c, err)
-		return
-	}
-	f := userForm{userView: *u, ACWText: strconv.Itoa(int(u.ACW))}
-	if err := q.choices(&f); err != nil {
-		q.fail(c, err)
-		return
-	}
-	q.render(c, "user_edit.html", "Edit "+u.Username, "users", f)
-}
-
-// updateUser saves one part of a user: each part is its own API call, so each is its own form.
-func (c *console) updateUser(q *req) {
-	id, r := q.r.PathValue("id"), q.r
-	uid := aws.String(id)
-	var err error
-	switch part := r.PathValue("part"); part {
-	case "identity":
-		_, err = q.api.UpdateUserIdentityInfo(q.ctx, &connect.UpdateUserIdentityInfoInput{InstanceId: q.in, UserId: uid, IdentityInfo: formIdentity(r)})
-	case "phone":
-		phone, msg := formPhone(r)
-		if msg != "" {
-			q.redirect(c, Prefix+"users/"+url.PathEscape(id)+"/edit", true, msg)
-			return
-		}
-		_, err = q.api.UpdateUserPhoneConfig(q.ctx, &connect.UpdateUserPhoneConfigInput{InstanceId: q.in, UserId: uid, PhoneConfig: phone})
-	case "routing":
-		_, err = q.api.UpdateUserRoutingProfile(q.ctx, &connect.UpdateUserRoutingProfileInput{InstanceId: q.in, UserId: uid, RoutingProfileId: aws.String(r.PostFormValue("routing_profile"))})
-	case "security":
-		_, err = q.api.UpdateUserSecurityProfiles(q.ctx, &connect.UpdateUserSecurityProfilesInput{InstanceId: q.in, UserId: uid, SecurityProfileIds: r.PostForm["security_profile"]})
-	case "hierarchy":
-		_, err = q.api.UpdateUserHierarchy(q.ctx, &connect.UpdateUserHierarchyInput{InstanceId: q.in, UserId: uid, HierarchyGroupId: optional(r.PostFormValue("hierarchy_group"))})
-	default:
-		http.NotFound(q.w, r)
-		return
-	}
-	if err != nil {
-		q.redirect(c, Prefix+"users/"+url.PathEscape(id)+"/edit", true, "Not saved: "+apiMessage(err))
-		return
-	}
-	q.redirect(c, Prefix+"users/"+url.PathEscape(id), false, "Saved.")
 }
 
 func (c *console) deleteUserForm(q *req) {
