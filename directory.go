@@ -549,13 +549,20 @@ func getUser(tx Tx, instanceID, id string) (User, error) {
 	return u, err
 }
 
-// DescribeUser returns a user with its tags.
+// DescribeUser returns a user with its tags. It is the most frequent call, so it is one
+// statement outside any transaction: the user's row with its tags. The instance needs no check of
+// its own when the user is found: users.instance_id is a foreign key to instances, so a user row
+// of the instance proves it exists, on every replica, with nothing cached. Only a miss asks
+// which of the two is missing.
 func (d *Directory) DescribeUser(ctx context.Context, instanceID, id string) (u User, err error) {
-	err = d.view(ctx, func(tx Tx) error {
-		if _, err := getInstance(tx, instanceID); err != nil {
-			return err
+	err = d.Store.Read(ctx, func(tx Tx) error {
+		u, err = tx.GetUser(instanceID, id)
+		if errors.Is(err, ErrNoRows) {
+			if _, err := getInstance(tx, instanceID); err != nil {
+				return err
+			}
+			return notFound("User not found: %s", id)
 		}
-		u, err = getUser(tx, instanceID, id)
 		return err
 	})
 	return u, err

@@ -13,6 +13,9 @@ type Store interface {
 	Update(ctx context.Context, fn func(Tx) error) error
 	// View runs fn in a read-only transaction that sees one consistent snapshot.
 	View(ctx context.Context, fn func(Tx) error) error
+	// Read runs fn without a transaction: each statement sees its own snapshot. It is for calls
+	// answered by a single statement, where BEGIN and COMMIT would cost more than the read.
+	Read(ctx context.Context, fn func(Tx) error) error
 	Close() error
 }
 

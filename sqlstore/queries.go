@@ -3,8 +3,10 @@ package sqlstore
 import (
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/connectdir/connectdir"
@@ -146,9 +148,25 @@ func (t *tx) ListSecurityProfiles(instanceID, after string, limit int) ([]connec
 
 // ---- users ----
 
-const userCols = `instance_id, id, arn, username, first_name, last_name, email, secondary_email, mobile,
-	directory_user_id, phone_type, auto_accept, acw_limit, desk_phone, persistent, security_profile_ids,
-	routing_profile_id, COALESCE(hierarchy_group_id, ''), hierarchy_path, channel_configs, modified_us, region`
+// userColumns are the columns scanUser reads, in its order.
+var userColumns = []string{"instance_id", "id", "arn", "username", "first_name", "last_name", "email", "secondary_email", "mobile",
+	"directory_user_id", "phone_type", "auto_accept", "acw_limit", "desk_phone", "persistent", "security_profile_ids",
+	"routing_profile_id", "COALESCE(%shierarchy_group_id, '')", "hierarchy_path", "channel_configs", "modified_us", "region"}
+
+// userCols selects userColumns from users; userColsU from users aliased u, beside other tables.
+var userCols, userColsU = selectUserCols(""), selectUserCols("u.")
+
+func selectUserCols(prefix string) string {
+	cols := make([]string, len(userColumns))
+	for i, c := range userColumns {
+		if strings.Contains(c, "%s") {
+			cols[i] = fmt.Sprintf(c, prefix)
+		} else {
+			cols[i] = prefix + c
+		}
+	}
+	return strings.Join(cols, ", ")
+}
 
 // channelConfigs is how the per-channel settings are kept: one JSON column, since they are only
 // ever read and written whole.
@@ -264,22 +282,64 @@ func (t *tx) UpdateUser(u connectdir.User) error {
 }
 
 func (t *tx) GetUser(instanceID, id string) (connectdir.User, error) {
-	u, err := scanUser(t.row(`SELECT `+userCols+` FROM users WHERE instance_id = $1 AND id = $2`, instanceID, id))
-	if err != nil {
-		return u, noRows(err)
-	}
-	u.Tags, err = t.Tags(instanceID, id)
-	return u, err
+	return t.userWithTags(`u.instance_id = $1 AND u.id = $2`, instanceID, id)
 }
 
 func (t *tx) GetUserByUsername(instanceID, username string) (connectdir.User, error) {
-	u, err := scanUser(t.row(`SELECT `+userCols+` FROM users WHERE instance_id = $1 AND username = $2`, instanceID, username))
-	if err != nil {
-		return u, noRows(err)
-	}
-	u.Tags, err = t.Tags(instanceID, u.ID)
-	return u, err
+	return t.userWithTags(`u.instance_id = $1 AND u.username = $2`, instanceID, username)
 }
+
+// userWithTags reads one user and its tags in one statement: a row per tag (or one row with
+// NULL tag columns), the user's columns repeated. Both tables are reached by their keys.
+func (t *tx) userWithTags(where string, args ...any) (connectdir.User, error) {
+	rows, err := t.query(`SELECT `+userColsU+`, t.instance_id, t.key, t.value FROM users u LEFT JOIN tags t ON t.resource_id = u.id WHERE `+where, args...)
+	if err != nil {
+		return connectdir.User{}, err
+	}
+	defer rows.Close()
+	var u connectdir.User
+	var tagInst, k, v sql.NullString
+	tagCols := []any{&tagInst, &k, &v}
+	var skip []any // the repeated user columns of the second and later rows, not decoded again
+	for found := false; rows.Next(); found = true {
+		if !found {
+			if u, err = scanUser(scanWith{rows, tagCols}); err != nil {
+				return u, err
+			}
+		} else {
+			if skip == nil {
+				skip = make([]any, len(userColumns), len(userColumns)+len(tagCols))
+				for i := range skip {
+					skip[i] = new(sql.RawBytes)
+				}
+			}
+			if err := rows.Scan(append(skip, tagCols...)...); err != nil {
+				return u, err
+			}
+		}
+		if k.Valid && tagInst.String == u.InstanceID {
+			if u.Tags == nil {
+				u.Tags = make(map[string]string, 2)
+			}
+			u.Tags[k.String] = v.String
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return u, err
+	}
+	if u.ID == "" {
+		return u, connectdir.ErrNoRows
+	}
+	return u, nil
+}
+
+// scanWith scans a row's first columns into what its caller asks for and the rest into extra.
+type scanWith struct {
+	rows  *sql.Rows
+	extra []any
+}
+
+func (s scanWith) Scan(dest ...any) error { return s.rows.Scan(append(dest, s.extra...)...) }
 
 func (t *tx) UsernameTaken(instanceID, username string) (bool, error) {
 	var n int
@@ -316,8 +376,17 @@ func (t *tx) SearchUsers(instanceID string, c connectdir.Cond, after string, lim
 	}
 	n := len(args)
 	args = append(args, after, limit)
-	rows, err := t.query(`SELECT `+userCols+` FROM users u WHERE u.instance_id = $1 AND `+where+
-		` AND u.id > $`+strconv.Itoa(n+1)+` ORDER BY u.id LIMIT $`+strconv.Itoa(n+2), args...)
+	page := `SELECT ` + userCols + ` FROM users u WHERE u.instance_id = $1 AND ` + where +
+		` AND u.id > $` + strconv.Itoa(n+1) + ` ORDER BY u.id LIMIT $` + strconv.Itoa(n+2)
+	if total <= sortedRangeMax && narrowsByIndex(c) {
+		// Walking users_list in id order and skipping non-matches (what SQLite picks, having no
+		// statistics) reads the whole instance for a small subtree. Sorting the matches' ids off
+		// the condition's own index costs the matches, which the count has just bounded; "|| ''"
+		// keeps any index from serving the ORDER BY, so the planner takes the condition's index.
+		page = `SELECT ` + userCols + ` FROM users WHERE id IN (SELECT u.id FROM users u WHERE u.instance_id = $1 AND ` + where +
+			` AND u.id > $` + strconv.Itoa(n+1) + ` ORDER BY u.id || '' LIMIT $` + strconv.Itoa(n+2) + `) ORDER BY id`
+	}
+	rows, err := t.query(page, args...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -326,6 +395,25 @@ func (t *tx) SearchUsers(instanceID string, c connectdir.Cond, after string, lim
 		return nil, 0, err
 	}
 	return users, total, t.attachUserTags(instanceID, users)
+}
+
+// sortedRangeMax bounds the matches SearchUsers sorts rather than finds in id order.
+const sortedRangeMax = 20_000
+
+// narrowsByIndex says whether c is, or requires, a group or tag condition: one an index answers
+// with its matches alone.
+func narrowsByIndex(c connectdir.Cond) bool {
+	switch c.Op {
+	case connectdir.OpGroup, connectdir.OpTag:
+		return true
+	case connectdir.OpAnd:
+		for _, ch := range c.Children {
+			if narrowsByIndex(ch) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // compile turns a condition tree into SQL over the users table aliased u, appending its
@@ -381,7 +469,9 @@ func compile(c connectdir.Cond, args *[]any) string {
 		hi := c.GroupPath[:len(c.GroupPath)-1] + "0"
 		return "(u.hierarchy_path >= " + arg(c.GroupPath) + " AND u.hierarchy_path < " + arg(hi) + ")"
 	case connectdir.OpTag:
-		return "EXISTS (SELECT 1 FROM tags t WHERE t.resource_id = u.id AND t.key = " + arg(c.TagKey) +
+		// From the tag's index entries to the users, not from every user of the instance to its
+		// tags: the cost follows the matches ($1 is the instance).
+		return "u.id IN (SELECT t.resource_id FROM tags t WHERE t.instance_id = $1 AND t.key = " + arg(c.TagKey) +
 			" AND t.value = " + arg(c.TagValue) + ")"
 	case connectdir.OpProficiency:
 		return proficiencyCond(c.Proficiency, arg)
@@ -582,25 +672,42 @@ func (t *tx) Tags(instanceID, resourceID string) (map[string]string, error) {
 	return m[resourceID], err
 }
 
-// tagsOf loads the tags of many resources in one query.
+// tagsOf loads the tags of many resources in one query, through the primary key (resource_id,
+// key). The instance is checked on the rows it returns, not in the WHERE clause: given
+// instance_id = ? as well, SQLite answers through tags_key, reading every tag of the instance for
+// each page (80 ms for 100 ids at 100,000 users). The ids are padded to one of a few list
+// lengths so that the statement cache holds a handful of shapes, not one per page size.
 func (t *tx) tagsOf(instanceID string, ids []string) (map[string]map[string]string, error) {
-	out := map[string]map[string]string{}
+	out := make(map[string]map[string]string, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
-	args := []any{instanceID}
-	for _, id := range ids {
-		args = append(args, id)
+	n := len(ids)
+	for _, b := range idListLengths {
+		if n <= b {
+			n = b
+			break
+		}
 	}
-	rows, err := t.query(`SELECT resource_id, key, value FROM tags WHERE instance_id = $1 AND resource_id IN (`+placeholders(2, len(ids))+`)`, args...)
+	args := make([]any, n)
+	for i := range args {
+		args[i] = "" // no resource has the empty id
+		if i < len(ids) {
+			args[i] = ids[i]
+		}
+	}
+	rows, err := t.query(tagsByIDSQL(n), args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var id, k, v string
-		if err := rows.Scan(&id, &k, &v); err != nil {
+		var inst, id, k, v string
+		if err := rows.Scan(&inst, &id, &k, &v); err != nil {
 			return nil, err
+		}
+		if inst != instanceID {
+			continue
 		}
 		if out[id] == nil {
 			out[id] = map[string]string{}
@@ -608,6 +715,20 @@ func (t *tx) tagsOf(instanceID string, ids []string) (map[string]map[string]stri
 		out[id][k] = v
 	}
 	return out, rows.Err()
+}
+
+// idListLengths are the lengths tagsOf pads its id lists to (pages are at most 1,000).
+var idListLengths = []int{1, 8, 64, 128, 256, 512, 1000}
+
+var tagsSQL sync.Map // list length → query
+
+func tagsByIDSQL(n int) string {
+	if q, ok := tagsSQL.Load(n); ok {
+		return q.(string)
+	}
+	q := `SELECT instance_id, resource_id, key, value FROM tags WHERE resource_id IN (` + placeholders(1, n) + `)`
+	tagsSQL.Store(n, q)
+	return q
 }
 
 // ---- credentials ----

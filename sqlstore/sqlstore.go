@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -103,30 +104,39 @@ func (s *Store) Close() error {
 	return err
 }
 
-// maxAttempts bounds retries of a transaction the database aborted for serialization.
-const maxAttempts = 10
-
-// Update runs fn in a read-write transaction, retried when the database aborts it for a
-// serialization failure or deadlock.
+// Update runs fn in a read-write transaction. When the database aborts it for a serialization
+// failure or a deadlock (PostgreSQL's SERIALIZABLE writers racing; SQLite busy from another
+// process), fn runs again, until it commits, fails otherwise, or ctx ends: a conflict is never
+// the caller's error. The waits grow to maxBackoff, each drawn at random below its bound so
+// that the racers of one conflict do not meet again at the same moment.
 func (s *Store) Update(ctx context.Context, fn func(connectdir.Tx) error) error {
-	var err error
-	for attempt := range maxAttempts {
-		err = s.run(ctx, s.write, s.d.writeOpts(), fn)
+	wait := time.Millisecond
+	for {
+		err := s.run(ctx, s.write, s.d.writeOpts(), fn)
 		if err == nil || !s.d.retryable(err) {
 			return err
 		}
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(time.Duration(attempt+1) * 2 * time.Millisecond):
+			return errors.Join(ctx.Err(), err)
+		case <-time.After(time.Duration(rand.Int64N(int64(wait))) + time.Millisecond):
 		}
+		wait = min(2*wait, maxBackoff)
 	}
-	return err
 }
+
+// maxBackoff bounds the wait between two runs of a conflicting transaction.
+const maxBackoff = 100 * time.Millisecond
 
 // View runs fn in a read-only transaction.
 func (s *Store) View(ctx context.Context, fn func(connectdir.Tx) error) error {
 	return s.run(ctx, s.read, s.d.readOpts(), fn)
+}
+
+// Read runs fn on the read pool without a transaction: each statement sees the database as of
+// its own start. For a call answered by one statement, BEGIN and COMMIT cost more than the read.
+func (s *Store) Read(ctx context.Context, fn func(connectdir.Tx) error) error {
+	return fn(&tx{ctx: ctx, q: s.read, d: s.d, stmts: s.readStmts})
 }
 
 func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, fn func(connectdir.Tx) error) error {
@@ -141,35 +151,50 @@ func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, fn fun
 	if db == s.write {
 		stmts = s.writeStmts
 	}
-	if err := fn(&tx{ctx: ctx, tx: sqlTx, d: s.d, stmts: stmts}); err != nil {
+	if err := fn(&tx{ctx: ctx, q: sqlTx, sqlTx: sqlTx, d: s.d, stmts: stmts}); err != nil {
 		return err
 	}
 	return sqlTx.Commit()
 }
 
-// tx implements connectdir.Tx.
+// querier is what a sql.Tx and a sql.DB share: tx runs its statements on either.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// tx implements connectdir.Tx, in a transaction (sqlTx set) or, for Read, straight on a pool.
 type tx struct {
 	ctx   context.Context
-	tx    *sql.Tx
+	q     querier
+	sqlTx *sql.Tx
 	d     dialect
 	stmts *stmtCache
 }
 
-// prepared returns the transaction's handle on query's prepared statement, or nil.
+// prepared returns the handle on query's prepared statement to run it with, or nil.
 func (t *tx) prepared(query string) *sql.Stmt {
-	if st := t.stmts.get(query); st != nil {
-		return t.tx.StmtContext(t.ctx, st)
+	st := t.stmts.get(query)
+	if st != nil && t.sqlTx != nil {
+		return t.sqlTx.StmtContext(t.ctx, st)
 	}
-	return nil
+	return st
 }
 
+// traceSQL, when set (by tests), sees every statement a tx runs, to explain its plan.
+var traceSQL func(query string, args []any)
+
 func (t *tx) exec(query string, args ...any) (sql.Result, error) {
+	if traceSQL != nil {
+		traceSQL(query, args)
+	}
 	var res sql.Result
 	var err error
 	if st := t.prepared(query); st != nil {
 		res, err = st.ExecContext(t.ctx, args...)
 	} else {
-		res, err = t.tx.ExecContext(t.ctx, query, args...)
+		res, err = t.q.ExecContext(t.ctx, query, args...)
 	}
 	if err != nil {
 		if c := t.d.conflict(err); c != "" {
@@ -180,17 +205,23 @@ func (t *tx) exec(query string, args ...any) (sql.Result, error) {
 }
 
 func (t *tx) query(query string, args ...any) (*sql.Rows, error) {
+	if traceSQL != nil {
+		traceSQL(query, args)
+	}
 	if st := t.prepared(query); st != nil {
 		return st.QueryContext(t.ctx, args...)
 	}
-	return t.tx.QueryContext(t.ctx, query, args...)
+	return t.q.QueryContext(t.ctx, query, args...)
 }
 
 func (t *tx) row(query string, args ...any) *sql.Row {
+	if traceSQL != nil {
+		traceSQL(query, args)
+	}
 	if st := t.prepared(query); st != nil {
 		return st.QueryRowContext(t.ctx, args...)
 	}
-	return t.tx.QueryRowContext(t.ctx, query, args...)
+	return t.q.QueryRowContext(t.ctx, query, args...)
 }
 
 func noRows(err error) error {

@@ -1,0 +1,107 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/connectdir/connectdir"
+)
+
+// Bulk is rows to load in one go: a directory as it would be after many API calls, without
+// making them. Benchmarks and scale tests seed their workloads with it.
+type Bulk struct {
+	Groups []connectdir.HierarchyGroup // parents before their children
+	Users  []connectdir.User           // with their Tags; no password
+}
+
+// Load inserts b in one write transaction, many rows per statement: at 100,000 users one INSERT
+// per row costs most of the seeding time, mostly in statement round trips.
+func (s *Store) Load(ctx context.Context, b Bulk) error {
+	return s.Update(ctx, func(ct connectdir.Tx) error {
+		t := ct.(*tx)
+		var groups, users, tags [][]any
+		for _, g := range b.Groups {
+			var parent any
+			if g.ParentID != "" {
+				parent = g.ParentID
+			}
+			groups = append(groups, []any{g.InstanceID, g.ID, g.ARN, g.Name, g.Level, parent, g.ParentID, g.Path, us(g.LastModifiedTime), g.LastModifiedRegion})
+			for k, v := range g.Tags {
+				tags = append(tags, []any{g.InstanceID, g.ID, k, v})
+			}
+		}
+		for _, u := range b.Users {
+			vals, err := userValues(u)
+			if err != nil {
+				return err
+			}
+			users = append(users, append([]any{u.InstanceID, u.ID, u.ARN, u.Username, strings.ToLower(u.Username), ""}, vals...))
+			for k, v := range u.Tags {
+				tags = append(tags, []any{u.InstanceID, u.ID, k, v})
+			}
+		}
+		for _, ins := range []struct {
+			head string
+			rows [][]any
+		}{
+			{`INSERT INTO hierarchy_groups (instance_id, id, arn, name, level, parent_id, parent_key, path, modified_us, region) VALUES `, groups},
+			{insertUserSQL[:strings.Index(insertUserSQL, "VALUES")+len("VALUES ")], users},
+			{`INSERT INTO tags (instance_id, resource_id, key, value) VALUES `, tags},
+		} {
+			if err := t.insertRows(ins.head, ins.rows); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// maxParams bounds the parameters of one statement: SQLite looks $N names up in a list, so a
+// statement's binding cost grows with the square of its parameters.
+const maxParams = 1000
+
+// insertRows runs head followed by as many rows of values as fit in one statement, repeatedly,
+// preparing the full-sized statement once.
+func (t *tx) insertRows(head string, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	width := len(rows[0])
+	per := max(1, maxParams/width)
+	values := func(n int) string {
+		var q strings.Builder
+		q.WriteString(head)
+		for i := range n {
+			if i > 0 {
+				q.WriteByte(',')
+			}
+			q.WriteString("(" + placeholders(i*width+1, width) + ")")
+		}
+		return q.String()
+	}
+	full, err := t.sqlTx.PrepareContext(t.ctx, values(per))
+	if err != nil {
+		return err
+	}
+	defer full.Close()
+	for start := 0; start < len(rows); start += per {
+		chunk := rows[start:min(len(rows), start+per)]
+		args := make([]any, 0, len(chunk)*width)
+		for _, r := range chunk {
+			if len(r) != width {
+				return fmt.Errorf("bulk insert: row of %d values, want %d", len(r), width)
+			}
+			args = append(args, r...)
+		}
+		if len(chunk) == per {
+			_, err = full.ExecContext(t.ctx, args...)
+		} else {
+			_, err = t.sqlTx.ExecContext(t.ctx, values(len(chunk)), args...)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
