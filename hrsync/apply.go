@@ -98,7 +98,9 @@ func Apply(ctx context.Context, c *connect.Client, p *Plan, opt ApplyOptions) er
 		})
 		start = end
 	}
+	a.applyPrerequisites(ctx)
 	a.each(ctx, len(p.CreateUsers), func(i int) { a.createUser(ctx, p.CreateUsers[i], managed) })
+	a.applyNewUserSkills(ctx)
 	a.each(ctx, len(p.UpdateUsers), func(i int) { a.updateUser(ctx, p.UpdateUsers[i]) })
 	// Deletions cannot be undone: after any failure (a user not moved out, a group or user not
 	// made) they wait for the re-run, which plans them again from what is then there.
@@ -147,6 +149,9 @@ type applier struct {
 	done    int
 	errs    []error
 	groupID map[string]string
+
+	securityID map[string]string // security profiles this run created, by name
+	userID     map[string]string // users this run created, by username
 }
 
 func (a *applier) group(path string) string {
@@ -220,7 +225,7 @@ func (a *applier) tag(what, arn string, set map[string]string, remove []string, 
 func (a *applier) securityIDs(names []string) []string {
 	ids := make([]string, len(names))
 	for i, n := range names {
-		ids[i] = a.p.inst.SecurityIDs[n]
+		ids[i] = a.securityIDOf(n)
 	}
 	return ids
 }
@@ -265,9 +270,11 @@ func (a *applier) createUser(ctx context.Context, u User, managed bool) {
 			}
 			in.HierarchyGroupId = &gid
 		}
-		if _, err := a.c.CreateUser(ctx, in); err != nil {
+		out, err := a.c.CreateUser(ctx, in)
+		if err != nil {
 			return err
 		}
+		a.setUser(u.Username, aws.ToString(out.UserId))
 		if generated != "" {
 			return a.opt.Password(u.Username, generated)
 		}
@@ -325,6 +332,7 @@ func (a *applier) updateUser(ctx context.Context, up UserUpdate) {
 		})
 	}
 	a.tag("user "+up.Username, up.ARN, up.TagsSet, up.TagsRemove, ctx)
+	a.applySkills(ctx, up.Username, up.ID, cmp.Or(up.VoicePhone, &Phone{}), up.Channels, up.Proficiencies)
 }
 
 func str(s string) *string {

@@ -29,6 +29,10 @@ type Plan struct {
 	// Reads is how many calls reading the instance took.
 	Reads int `json:"read_calls"`
 
+	// CreateSecurityProfiles and PutAttributes are applied before the users that need them.
+	CreateSecurityProfiles []SecurityProfile `json:"create_security_profiles,omitempty"`
+	PutAttributes          []AttributeChange `json:"put_attributes,omitempty"`
+
 	inst    *Instance
 	groupID map[string]string // desired path -> existing group id ("" until created)
 }
@@ -78,6 +82,11 @@ type UserUpdate struct {
 	Move             *Move             `json:"move,omitempty"`
 	TagsSet          map[string]string `json:"tags_set,omitempty"`
 	TagsRemove       []string          `json:"tags_remove,omitempty"`
+	// Channels are the merged settings of the channels that change; VoicePhone is the voice
+	// setting a VOICE entry carries along (UpdateUserConfig needs its auto-accept and ACW).
+	Channels      map[string]ChannelSetting `json:"channels,omitempty"`
+	VoicePhone    *Phone                    `json:"voice_phone,omitempty"`
+	Proficiencies *ProficiencyChange        `json:"proficiencies,omitempty"`
 }
 
 // Identity is the IdentityInfo of a user; UpdateUserIdentityInfo replaces it whole.
@@ -97,7 +106,7 @@ type Move struct {
 
 // Calls is how many write calls applying the plan takes.
 func (p *Plan) Calls() int {
-	n := len(p.RenameGroups) + len(p.CreateGroups) + len(p.CreateUsers) + len(p.DeleteUsers) + len(p.DeleteGroups)
+	n := len(p.RenameGroups) + len(p.CreateGroups) + len(p.CreateUsers) + len(p.DeleteUsers) + len(p.DeleteGroups) + p.skillCalls()
 	if p.Levels != nil {
 		n++
 	}
@@ -111,7 +120,7 @@ func (p *Plan) Calls() int {
 }
 
 func (u UserUpdate) calls() int {
-	n := tagCalls(u.TagsSet, u.TagsRemove)
+	n := tagCalls(u.TagsSet, u.TagsRemove) + u.skillCalls()
 	for _, b := range []bool{u.Identity != nil, u.Phone != nil, u.RoutingProfile != nil, u.SecurityProfiles != nil, u.Move != nil} {
 		if b {
 			n++
@@ -146,6 +155,9 @@ type PlanOptions struct {
 func MakePlan(ctx context.Context, c *connect.Client, instanceID string, d *Desired, opt PlanOptions) (*Plan, error) {
 	inst, err := ReadInstance(ctx, c, instanceID, ReadOptions{Concurrency: opt.Concurrency, GroupTags: d.Fields&FieldGroupTags != 0})
 	if err != nil {
+		return nil, err
+	}
+	if err := readForSkills(ctx, c, inst, d, opt.Concurrency); err != nil {
 		return nil, err
 	}
 	if err := check(inst, d); err != nil {
@@ -188,8 +200,12 @@ func MakePlan(ctx context.Context, c *connect.Client, instanceID string, d *Desi
 
 // check reports every desired user the instance cannot take as it is.
 func check(inst *Instance, d *Desired) error {
-	var errs RowErrors
+	errs := checkSkills(inst, d)
 	var missing []string
+	creates := map[string]bool{} // security profiles the plan makes
+	for _, sp := range d.SecurityProfiles {
+		creates[sp.Name] = true
+	}
 	// The sources check this too; a structure deeper than Amazon Connect's must not reach Apply.
 	if len(d.Levels) > connectdir.MaxLevels {
 		errs = append(errs, RowError{Msg: fmt.Sprintf("%d hierarchy levels named; Amazon Connect allows %d", len(d.Levels), connectdir.MaxLevels)})
@@ -213,7 +229,7 @@ func check(inst *Instance, d *Desired) error {
 			missing = append(missing, "routing profile "+u.RoutingProfile)
 		}
 		for _, sp := range u.SecurityProfiles {
-			if _, ok := inst.SecurityIDs[sp]; !ok && d.Fields&FieldSecurityProfiles != 0 {
+			if _, ok := inst.SecurityIDs[sp]; !ok && !creates[sp] && d.Fields&FieldSecurityProfiles != 0 {
 				bad("security profile %q does not exist in instance %s", sp, inst.ID)
 				missing = append(missing, "security profile "+sp)
 			}
@@ -388,10 +404,13 @@ func Diff(inst *Instance, d *Desired, prune bool) *Plan {
 			p.CreateUsers = append(p.CreateUsers, u)
 			continue
 		}
-		if up := p.diffUser(cu, u, d.Fields); up.calls() > 0 {
+		up := p.diffUser(cu, u, d.Fields)
+		p.diffSkills(&up, cu, u, d.Fields)
+		if up.calls() > 0 {
 			p.UpdateUsers = append(p.UpdateUsers, up)
 		}
 	}
+	p.planSkills(d)
 	if prune {
 		p.prune(wantUsers, used, d.Fields)
 	}

@@ -24,6 +24,7 @@ func (p *Plan) Print(w io.Writer) {
 		}
 		return n > 0
 	}
+	p.printPrerequisites(w, section)
 	if section("Rename groups", len(p.RenameGroups)) {
 		for _, r := range p.RenameGroups {
 			fmt.Fprintf(w, "  ~ %s -> %s\n", r.From, r.To)
@@ -66,6 +67,7 @@ func (p *Plan) Print(w io.Writer) {
 			if t := tagText(u.TagsSet, u.TagsRemove); t != "" {
 				parts = append(parts, strings.TrimSpace(t))
 			}
+			parts = append(parts, u.skillText()...)
 			fmt.Fprintf(w, "  ~ %s: %s\n", u.Username, strings.Join(parts, "; "))
 		}
 	}

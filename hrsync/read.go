@@ -22,6 +22,7 @@ type Instance struct {
 	RoutingIDs   map[string]string       // name -> id
 	SecurityIDs  map[string]string       // name -> id
 	Users        map[string]*CurrentUser // by lower-cased username
+	Attributes   map[string][]string     // predefined attribute -> values; only when read (ReadAttributes)
 	// Reads counts the calls reading took.
 	Reads int
 }
@@ -44,6 +45,9 @@ type CurrentUser struct {
 	Phone                         Phone
 	Tags                          map[string]string
 	DirectoryUserID               string
+	Channels                      map[string]ChannelSetting
+	Proficiencies                 []Proficiency // only when ProficienciesRead
+	ProficienciesRead             bool
 }
 
 // ReadOptions tune ReadInstance.
@@ -139,7 +143,8 @@ func ReadInstance(ctx context.Context, c *connect.Client, instanceID string, opt
 func currentUser(s types.UserSearchSummary) *CurrentUser {
 	u := &CurrentUser{ID: aws.ToString(s.Id), ARN: aws.ToString(s.Arn), Username: aws.ToString(s.Username),
 		GroupID: aws.ToString(s.HierarchyGroupId), RoutingID: aws.ToString(s.RoutingProfileId),
-		SecurityIDs: slices.Clone(s.SecurityProfileIds), Tags: s.Tags, DirectoryUserID: aws.ToString(s.DirectoryUserId)}
+		SecurityIDs: slices.Clone(s.SecurityProfileIds), Tags: s.Tags, DirectoryUserID: aws.ToString(s.DirectoryUserId),
+		Channels: channelsFromSearch(s)}
 	if s.IdentityInfo != nil {
 		u.FirstName, u.LastName = aws.ToString(s.IdentityInfo.FirstName), aws.ToString(s.IdentityInfo.LastName)
 	}

@@ -17,6 +17,10 @@ type Desired struct {
 	// Fields says which user fields the source speaks for; the others are left as they are in the
 	// instance (a console CSV has no email column on SAML instances, for one).
 	Fields Field
+	// Attributes and SecurityProfiles are made where the instance lacks them, before the users
+	// that name them (a snapshot's); attributes also get the values they lack.
+	Attributes       []Attribute
+	SecurityProfiles []SecurityProfile
 }
 
 // Group is a hierarchy group by path: its name and its ancestors' names, LevelOne first,
@@ -40,6 +44,10 @@ const (
 	FieldPhone
 	FieldTags
 	FieldGroupTags // groups' tags (snapshots)
+	// Today's user API, spoken for by version-2 snapshots and the HR columns that carry them; not
+	// in FieldAll, so that a version-1 snapshot leaves them as they are.
+	FieldChannels      // per-channel settings (only the channels and members given)
+	FieldProficiencies // the user's whole list of proficiencies
 
 	FieldAll = FieldNames | FieldEmail | FieldSecondaryEmail | FieldMobile | FieldHierarchy |
 		FieldRoutingProfile | FieldSecurityProfiles | FieldPhone | FieldTags | FieldGroupTags
@@ -59,6 +67,9 @@ type User struct {
 	Phone            Phone             `json:"phone"`
 	Tags             map[string]string `json:"tags,omitempty"`
 	DirectoryUserID  string            `json:"directory_user_id,omitempty"`
+	// Channels are per-channel settings by channel (VOICE, CHAT, TASK, EMAIL).
+	Channels      map[string]ChannelSetting `json:"channels,omitempty"`
+	Proficiencies []Proficiency             `json:"proficiencies,omitempty"`
 	// Password is for a new user of a CONNECT_MANAGED instance; empty means generate one.
 	Password string `json:"-"`
 	// Row is the source line, for messages.

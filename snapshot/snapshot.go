@@ -3,6 +3,7 @@
 package snapshot
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -19,9 +20,11 @@ import (
 )
 
 // Format and Version identify the file layout; Import refuses versions it does not know.
+// Version 2 adds users' per-channel settings and proficiencies, the predefined attributes and
+// security profiles (with their permissions) as objects; version 1 files still read.
 const (
 	Format  = "connectdir-snapshot"
-	Version = 1
+	Version = 2
 )
 
 // Snapshot is an instance's hierarchy and users, with groups by path and profiles by name so
@@ -35,8 +38,12 @@ type Snapshot struct {
 	HierarchyLevels  []string       `json:"hierarchy_levels"`
 	Groups           []hrsync.Group `json:"groups"`
 	RoutingProfiles  []string       `json:"routing_profiles"`
-	SecurityProfiles []string       `json:"security_profiles"`
-	Users            []hrsync.User  `json:"users"`
+	// SecurityProfiles are every profile of the instance; an import makes those the target lacks.
+	SecurityProfiles []hrsync.SecurityProfile `json:"security_profiles"`
+	// PredefinedAttributes are every attribute of the instance with its values; an import makes
+	// those the target lacks and adds the values it lacks.
+	PredefinedAttributes []hrsync.Attribute `json:"predefined_attributes"`
+	Users                []hrsync.User      `json:"users"`
 }
 
 // Source says where a snapshot was taken.
@@ -66,10 +73,23 @@ func Export(ctx context.Context, c *connect.Client, instanceID string, opt Expor
 			return nil, err
 		}
 	}
+	if err := in.ReadProficiencies(ctx, c, users, opt.Concurrency); err != nil {
+		return nil, err
+	}
+	if err := in.ReadAttributes(ctx, c); err != nil {
+		return nil, err
+	}
+	profiles, err := in.ReadSecurityProfiles(ctx, c, opt.Concurrency)
+	if err != nil {
+		return nil, err
+	}
 	s := &Snapshot{Format: Format, Version: Version, ExportedAt: time.Now().UTC(),
 		Source:          Source{InstanceID: instanceID, IdentityManagementType: in.IdentityType},
 		HierarchyLevels: in.Levels, RoutingProfiles: slices.Sorted(maps.Keys(in.RoutingIDs)),
-		SecurityProfiles: slices.Sorted(maps.Keys(in.SecurityIDs)), Groups: []hrsync.Group{}, Users: []hrsync.User{}}
+		SecurityProfiles: profiles, PredefinedAttributes: []hrsync.Attribute{}, Groups: []hrsync.Group{}, Users: []hrsync.User{}}
+	for _, name := range slices.Sorted(maps.Keys(in.Attributes)) {
+		s.PredefinedAttributes = append(s.PredefinedAttributes, hrsync.Attribute{Name: name, Values: in.Attributes[name]})
+	}
 	for _, g := range in.Groups {
 		s.Groups = append(s.Groups, hrsync.Group{Path: g.Path, Tags: g.Tags})
 	}
@@ -78,7 +98,8 @@ func Export(ctx context.Context, c *connect.Client, instanceID string, opt Expor
 	for _, u := range users {
 		su := hrsync.User{Username: u.Username, FirstName: u.FirstName, LastName: u.LastName, Email: u.Email,
 			SecondaryEmail: u.SecondaryEmail, Mobile: u.Mobile, RoutingProfile: routing[u.RoutingID],
-			Phone: u.Phone, Tags: u.Tags, DirectoryUserID: u.DirectoryUserID, SecurityProfiles: []string{}}
+			Phone: u.Phone, Tags: u.Tags, DirectoryUserID: u.DirectoryUserID, SecurityProfiles: []string{},
+			Channels: u.Channels, Proficiencies: u.Proficiencies}
 		if g := in.Groups[u.GroupID]; g != nil {
 			su.Hierarchy = g.Path
 		}
@@ -107,19 +128,60 @@ func (s *Snapshot) Write(w io.Writer) error {
 	return enc.Encode(s)
 }
 
-// Read reads a snapshot and checks its format and version.
+// v1 is the layout of version 1, whose security profiles were names only.
+type v1 struct {
+	Snapshot
+	SecurityProfiles []string `json:"security_profiles"`
+}
+
+// Read reads a snapshot of version 1 or 2 and checks its format and version. A version-1 file
+// comes back in the version-2 layout with its Version kept, so that importing it leaves what it
+// does not speak for (per-channel settings, proficiencies) as the target has it.
 func Read(r io.Reader) (*Snapshot, error) {
-	var s Snapshot
-	dec := json.NewDecoder(r)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&s); err != nil {
+	data, err := io.ReadAll(r)
+	if err != nil {
 		return nil, fmt.Errorf("reading snapshot: %w", err)
 	}
-	if s.Format != Format {
-		return nil, fmt.Errorf("not a connectdir snapshot (format %q, want %q)", s.Format, Format)
+	var head struct {
+		Format  string `json:"format"`
+		Version int    `json:"version"`
 	}
-	if s.Version != Version {
-		return nil, fmt.Errorf("snapshot version %d is not supported (this connectdir reads version %d)", s.Version, Version)
+	if err := json.Unmarshal(data, &head); err != nil {
+		return nil, fmt.Errorf("reading snapshot: %w", err)
+	}
+	if head.Format != Format {
+		return nil, fmt.Errorf("not a connectdir snapshot (format %q, want %q)", head.Format, Format)
+	}
+	decode := func(v any) error {
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(v); err != nil {
+			return fmt.Errorf("reading snapshot: %w", err)
+		}
+		return nil
+	}
+	var s Snapshot
+	switch head.Version {
+	case 1:
+		var old v1
+		if err := decode(&old); err != nil {
+			return nil, err
+		}
+		s = old.Snapshot
+		for _, name := range old.SecurityProfiles {
+			s.SecurityProfiles = append(s.SecurityProfiles, hrsync.SecurityProfile{Name: name})
+		}
+		for _, u := range s.Users {
+			if len(u.Channels) > 0 || len(u.Proficiencies) > 0 {
+				return nil, fmt.Errorf("reading snapshot: user %s has channels or proficiencies, which version 1 does not have", u.Username)
+			}
+		}
+	case Version:
+		if err := decode(&s); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("snapshot version %d is not supported (this connectdir reads versions 1 and %d)", head.Version, Version)
 	}
 	if err := s.check(); err != nil {
 		return nil, fmt.Errorf("reading snapshot: %w", err)
@@ -166,9 +228,16 @@ func (s *Snapshot) check() error {
 	return errors.Join(errs...)
 }
 
-// Desired is the snapshot as a sync's desired state: importing is syncing to it.
+// Desired is the snapshot as a sync's desired state: importing is syncing to it. A version-2
+// snapshot also speaks for per-channel settings and proficiencies, and makes the attributes and
+// security profiles the target lacks.
 func (s *Snapshot) Desired() *hrsync.Desired {
-	return &hrsync.Desired{Levels: s.HierarchyLevels, Groups: s.Groups, Users: s.Users, Fields: hrsync.FieldAll}
+	d := &hrsync.Desired{Levels: s.HierarchyLevels, Groups: s.Groups, Users: s.Users, Fields: hrsync.FieldAll}
+	if s.Version >= 2 {
+		d.Fields |= hrsync.FieldChannels | hrsync.FieldProficiencies
+		d.Attributes, d.SecurityProfiles = s.PredefinedAttributes, s.SecurityProfiles
+	}
+	return d
 }
 
 // Plan compares an instance with a snapshot; Import applies the result.
