@@ -33,10 +33,10 @@ type env struct {
 	store    scim.Store
 }
 
-func newServer(t testing.TB) (*testserver.Server, scim.Store) {
+func newServer(t testing.TB, store connectdir.Store) (*testserver.Server, scim.Store) {
 	lt := &scim.LocalTarget{}
 	var st scim.Store
-	srv := testserver.Start(t, testserver.Options{Wrap: func(api http.Handler, dir *connectdir.Directory) http.Handler {
+	srv := testserver.Start(t, testserver.Options{Store: store, Wrap: func(api http.Handler, dir *connectdir.Directory) http.Handler {
 		st = dir.Store.(scim.Store)
 		mux := http.NewServeMux()
 		mux.Handle(scim.Prefix, scim.New(scim.Config{Store: st, Local: lt}))
@@ -60,17 +60,38 @@ func mapping(t testing.TB) *scim.Mapping {
 	return m
 }
 
+// envOptions vary the setup of newEnvWith.
+type envOptions struct {
+	target   string        // "local" or "remote"
+	mapping  *scim.Mapping // nil: examples/scim-mapping.yaml
+	postgres bool          // the SCIM server's store on PostgreSQL
+	saml     bool          // a SAML instance instead of the bootstrapped CONNECT_MANAGED one
+	remote   testserver.Options
+	rps      float64
+}
+
 // newEnv starts the servers for target "local" or "remote".
 func newEnv(t *testing.T, target string, m *scim.Mapping) *env {
-	srv, st := newServer(t)
+	return newEnvWith(t, envOptions{target: target, mapping: m})
+}
+
+func newEnvWith(t *testing.T, o envOptions) *env {
+	var store connectdir.Store
+	if o.postgres {
+		store = testserver.OpenPostgres(t, testserver.PostgresDatabase(t))
+	}
+	if o.mapping == nil {
+		o.mapping = mapping(t)
+	}
+	srv, st := newServer(t, store)
 	e := &env{t: t, scimURL: srv.URL + strings.TrimSuffix(scim.Prefix, "/"), server: srv, store: st}
-	cfg := scim.TokenConfig{Mapping: m}
-	switch target {
+	cfg := scim.TokenConfig{Mapping: o.mapping, RPS: o.rps}
+	switch o.target {
 	case "local":
 		cfg.InstanceID = srv.InstanceID
 		e.connect, e.instance = srv.Client(), srv.InstanceID
 	case "remote":
-		remote := testserver.Start(t, testserver.Options{})
+		remote := testserver.Start(t, o.remote)
 		dir := t.TempDir()
 		creds := filepath.Join(dir, "credentials")
 		os.WriteFile(creds, []byte("[realconnect]\naws_access_key_id = "+remote.KeyID+"\naws_secret_access_key = "+remote.Secret+"\n"), 0o600)
@@ -79,6 +100,10 @@ func newEnv(t *testing.T, target string, m *scim.Mapping) *env {
 		t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
 		cfg.InstanceID, cfg.EndpointURL, cfg.Profile, cfg.Region = remote.InstanceID, remote.URL, "realconnect", remote.Region
 		e.connect, e.instance = remote.Client(), remote.InstanceID
+	}
+	if o.saml {
+		cfg.InstanceID = testserver.NewSAMLInstance(t, e.connect)
+		e.instance = cfg.InstanceID
 	}
 	var err error
 	if _, e.token, err = scim.CreateToken(context.Background(), st, cfg); err != nil {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/connectdir/connectdir"
 	"github.com/connectdir/connectdir/internal/testserver"
-	"github.com/connectdir/connectdir/scim"
 )
 
 // TestPushCalls pushes users as Okta does (look up by userName, then POST; a group with members)
@@ -28,25 +26,13 @@ func TestPushCalls(t *testing.T) {
 		n, _ = strconv.Atoi(v)
 	}
 	var calls atomic.Int64
-	remote := testserver.Start(t, testserver.Options{Wrap: func(api http.Handler, _ *connectdir.Directory) http.Handler {
+	e := newEnvWith(t, envOptions{target: "remote", remote: testserver.Options{Wrap: func(api http.Handler, _ *connectdir.Directory) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			calls.Add(1)
 			api.ServeHTTP(w, r)
 		})
-	}})
-	srv, st := newServer(t)
-	dir := t.TempDir()
-	creds := filepath.Join(dir, "credentials")
-	os.WriteFile(creds, []byte("[realconnect]\naws_access_key_id = "+remote.KeyID+"\naws_secret_access_key = "+remote.Secret+"\n"), 0o600)
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", creds)
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "none"))
-	_, token, err := scim.CreateToken(context.Background(), st, scim.TokenConfig{InstanceID: remote.InstanceID,
-		EndpointURL: remote.URL, Profile: "realconnect", Region: remote.Region, Mapping: mapping(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{t: t, scimURL: srv.URL + strings.TrimSuffix(scim.Prefix, "/"), token: token, server: srv, store: st,
-		connect: remote.Client(), instance: remote.InstanceID}
+	}}})
+	st := e.store
 
 	user := func(i int) string {
 		return fmt.Sprintf(`{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],

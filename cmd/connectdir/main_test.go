@@ -19,22 +19,9 @@ import (
 // The commands wired together as a user runs them: serve with the bootstrap key from the
 // environment, then sync and snapshot export against it through the standard AWS settings.
 func TestCommandsEndToEnd(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	data := t.TempDir()
 	const keyID, secret = "AKIAENDTOENDTEST0001", "end-to-end-secret-access-key-0001"
-	t.Setenv("CONNECTDIR_ACCESS_KEY_ID", keyID)
-	t.Setenv("CONNECTDIR_SECRET_ACCESS_KEY", secret)
-
 	ctx, stop := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- newApp().Run(ctx, []string{"connectdir", "serve", "--addr", addr, "--data", data}) }()
-	endpoint := "http://" + addr
-	waitHealthy(t, endpoint, served)
+	endpoint, data, served := startServe(t, ctx, keyID, secret)
 
 	c := connect.New(connect.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint),
 		Credentials: credentials.NewStaticCredentialsProvider(keyID, secret, "")})
@@ -91,6 +78,26 @@ func TestCommandsEndToEnd(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("serve did not stop")
 	}
+}
+
+// startServe runs serve on a free loopback port with a fresh data directory and the given
+// bootstrap key, until ctx ends, and waits until it answers.
+func startServe(t *testing.T, ctx context.Context, keyID, secret string) (endpoint, data string, served <-chan error) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	data = t.TempDir()
+	t.Setenv("CONNECTDIR_ACCESS_KEY_ID", keyID)
+	t.Setenv("CONNECTDIR_SECRET_ACCESS_KEY", secret)
+	ch := make(chan error, 1)
+	go func() { ch <- newApp().Run(ctx, []string{"connectdir", "serve", "--addr", addr, "--data", data}) }()
+	endpoint = "http://" + addr
+	waitHealthy(t, endpoint, ch)
+	return endpoint, data, ch
 }
 
 // waitHealthy polls /healthz, which answers without authentication once the server is ready.
