@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -67,6 +66,14 @@ var columns = []column{
 	{"auto_accept", []string{"auto_accept"}, []string{"soft phone auto accept (yes/no)"}},
 	{"acw_timeout", []string{"acw_timeout"}, []string{"acw timeout (seconds)"}},
 	{"tags", []string{"tags"}, []string{"tags"}},
+	// Today's user API, HR format only (the console template has no such columns).
+	{"proficiencies", []string{"proficiencies"}, nil},
+	{"chat_auto_accept", []string{"chat_auto_accept"}, nil},
+	{"chat_acw_timeout", []string{"chat_acw_timeout"}, nil},
+	{"task_auto_accept", []string{"task_auto_accept"}, nil},
+	{"task_acw_timeout", []string{"task_acw_timeout"}, nil},
+	{"email_auto_accept", []string{"email_auto_accept"}, nil},
+	{"email_acw_timeout", []string{"email_acw_timeout"}, nil},
 }
 
 // fieldOf says which Desired.Fields a column speaks for.
@@ -75,6 +82,9 @@ var fieldOf = map[string]Field{
 	"mobile": FieldMobile, "hierarchy": FieldHierarchy, "routing_profile": FieldRoutingProfile,
 	"security_profiles": FieldSecurityProfiles, "phone_type": FieldPhone, "desk_phone": FieldPhone,
 	"auto_accept": FieldPhone, "acw_timeout": FieldPhone, "tags": FieldTags,
+	"proficiencies": FieldProficiencies, "chat_auto_accept": FieldChannels, "chat_acw_timeout": FieldChannels,
+	"task_auto_accept": FieldChannels, "task_acw_timeout": FieldChannels, "email_auto_accept": FieldChannels,
+	"email_acw_timeout": FieldChannels,
 }
 
 // Format names the two accepted CSV layouts.
@@ -130,7 +140,7 @@ func ParseCSV(r io.Reader) (*Desired, string, error) {
 		}
 		// The console template has grown columns over the years; ignore the ones we do not map.
 		if !found && format == FormatHR && h != "" {
-			errs = append(errs, RowError{Row: 1, Column: i + 1, Name: header[i], Msg: "unknown column (expected username, first_name, last_name, email, hierarchy, routing_profile, security_profiles, phone_type, desk_phone, auto_accept, acw_timeout, tags, password)"})
+			errs = append(errs, RowError{Row: 1, Column: i + 1, Name: header[i], Msg: "unknown column (expected username, first_name, last_name, email, hierarchy, routing_profile, security_profiles, phone_type, desk_phone, auto_accept, acw_timeout, tags, password, proficiencies, chat_auto_accept, chat_acw_timeout, task_auto_accept, task_acw_timeout, email_auto_accept, email_acw_timeout)"})
 		}
 	}
 	for _, must := range []string{"username", "first_name", "last_name", "routing_profile", "security_profiles"} {
@@ -284,21 +294,12 @@ func parseRow(rec, header []string, idx map[string]int, line int, hierSep string
 		u.Phone.DeskPhone = "" // a soft phone has no number; the service drops one
 	}
 	if aa, i := get("auto_accept"); aa != "" {
-		switch strings.ToLower(aa) {
-		case "yes", "y", "true", "1":
-			u.Phone.AutoAccept = true
-		case "no", "n", "false", "0":
-		default:
-			bad(i, "auto accept %q: use yes or no", aa)
-		}
+		u.Phone.AutoAccept = parseYesNo(aa, func(format string, args ...any) { bad(i, format, args...) })
 	}
 	if acw, i := get("acw_timeout"); acw != "" {
-		n, err := strconv.ParseInt(acw, 10, 32)
-		if err != nil || n < 0 {
-			bad(i, "after-contact-work timeout %q: a whole number of seconds, 0 or more", acw)
-		}
-		u.Phone.ACW = int32(n)
+		u.Phone.ACW = parseSeconds(acw, func(format string, args ...any) { bad(i, format, args...) })
 	}
+	parseSkillCells(&u, get, bad)
 	if tags, i := get("tags"); tags != "" {
 		u.Tags = map[string]string{}
 		for _, kv := range strings.FieldsFunc(tags, func(r rune) bool { return r == ';' || r == '|' }) {

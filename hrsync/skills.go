@@ -8,12 +8,14 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/connect"
 	"github.com/aws/aws-sdk-go-v2/service/connect/types"
+	"github.com/connectdir/connectdir"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -633,4 +635,79 @@ func (u UserUpdate) skillText() []string {
 		}
 	}
 	return parts
+}
+
+// ---- HR file columns ----
+
+// parseYesNo reads a yes/no cell.
+func parseYesNo(s string, bad func(string, ...any)) bool {
+	switch strings.ToLower(s) {
+	case "yes", "y", "true", "1":
+		return true
+	case "no", "n", "false", "0":
+	default:
+		bad("auto accept %q: use yes or no", s)
+	}
+	return false
+}
+
+// parseSeconds reads an after-contact-work timeout cell.
+func parseSeconds(s string, bad func(string, ...any)) int32 {
+	n, err := strconv.ParseInt(s, 10, 32)
+	if err != nil || n < 0 || n > connectdir.MaxAfterContactWork {
+		bad("after-contact-work timeout %q: a whole number of seconds from 0 to %d", s, connectdir.MaxAfterContactWork)
+	}
+	return int32(n)
+}
+
+// parseSkillCells reads the HR columns of today's user API: CHANNEL_auto_accept and
+// CHANNEL_acw_timeout for chat, task and email (an empty cell leaves the setting as it is), and
+// proficiencies as attribute=value:level;... (an empty cell means none).
+func parseSkillCells(u *User, get func(string) (string, int), bad func(int, string, ...any)) {
+	for _, ch := range []string{"CHAT", "TASK", "EMAIL"} {
+		lc := strings.ToLower(ch)
+		cs := ChannelSetting{}
+		if v, i := get(lc + "_auto_accept"); v != "" {
+			cs.AutoAccept = aws.Bool(parseYesNo(v, func(f string, args ...any) { bad(i, f, args...) }))
+		}
+		if v, i := get(lc + "_acw_timeout"); v != "" {
+			cs.ACW = aws.Int32(parseSeconds(v, func(f string, args ...any) { bad(i, f, args...) }))
+		}
+		if cs != (ChannelSetting{}) {
+			if u.Channels == nil {
+				u.Channels = map[string]ChannelSetting{}
+			}
+			u.Channels[ch] = cs
+		}
+	}
+	cell, i := get("proficiencies")
+	if i < 0 {
+		return
+	}
+	seen := map[string]bool{}
+	for _, item := range strings.Split(cell, ";") {
+		if item = strings.TrimSpace(item); item == "" {
+			continue
+		}
+		name, rest, ok1 := strings.Cut(item, "=")
+		colon := strings.LastIndexByte(rest, ':')
+		if !ok1 || colon < 0 {
+			bad(i, "proficiency %q: write attribute=value:level, separated by ';'", item)
+			continue
+		}
+		p := Proficiency{Attribute: strings.TrimSpace(name), Value: strings.TrimSpace(rest[:colon])}
+		level, err := strconv.Atoi(strings.TrimSpace(rest[colon+1:]))
+		if err != nil || level < 1 || level > 5 || p.Attribute == "" || p.Value == "" {
+			bad(i, "proficiency %q: write attribute=value:level with a level from 1 to 5", item)
+			continue
+		}
+		p.Level = level
+		if seen[proficiencyKey(p)] {
+			bad(i, "proficiency %s=%s given twice", p.Attribute, p.Value)
+			continue
+		}
+		seen[proficiencyKey(p)] = true
+		u.Proficiencies = append(u.Proficiencies, p)
+	}
+	sortProficiencies(u.Proficiencies)
 }
