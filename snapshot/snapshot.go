@@ -35,9 +35,9 @@ type Snapshot struct {
 	ExportedAt time.Time `json:"exported_at"`
 	Source     Source    `json:"source"`
 	// HierarchyLevels are the level names, LevelOne first.
-	HierarchyLevels  []string       `json:"hierarchy_levels"`
-	Groups           []hrsync.Group `json:"groups"`
-	RoutingProfiles  []string       `json:"routing_profiles"`
+	HierarchyLevels []string       `json:"hierarchy_levels"`
+	Groups          []hrsync.Group `json:"groups"`
+	RoutingProfiles []string       `json:"routing_profiles"`
 	// SecurityProfiles are every profile of the instance; an import makes those the target lacks.
 	SecurityProfiles []hrsync.SecurityProfile `json:"security_profiles"`
 	// PredefinedAttributes are every attribute of the instance with its values; an import makes
