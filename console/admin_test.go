@@ -2,19 +2,26 @@ package console_test
 
 import (
 	"context"
+	"encoding/csv"
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/connect"
 	"github.com/aws/aws-sdk-go-v2/service/connect/types"
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 	"github.com/connectdir/connectdir/hrsync"
 	"github.com/connectdir/connectdir/internal/testserver"
+	"github.com/connectdir/connectdir/snapshot"
 )
 
 // company is the administrator's instance of the issue: 300 agents in a five-level hierarchy.
@@ -149,7 +156,7 @@ func (c *chrome) signIn(ts *testserver.Server, instanceID string) {
 // rows is the text of each body row of the tables css selects (cells joined by tabs).
 func (c *chrome) rows(css string) []string {
 	c.t.Helper()
-	js := `Array.from(document.querySelectorAll(` + strconv.Quote(css+" tbody tr") + `)).map(r => Array.from(r.cells).map(td => td.innerText.trim()).join("\t"))`
+	js := `Array.from(document.querySelectorAll(` + strconv.Quote(css+" tbody tr") + `)).map(r => Array.from(r.cells).map(td => td.textContent.trim()).join("\t"))`
 	rows, err := chromedp.Run(c.ctx, chromedp.Evaluate[[]string](js))
 	if err != nil {
 		c.t.Fatal(err)
@@ -326,6 +333,198 @@ func TestBrowserAdministrator(t *testing.T) {
 			t.Fatalf("group %s, want Dublin", g)
 		}
 	})
+
+	downloads := t.TempDir()
+	if _, err := chromedp.CallBrowser(c.ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
+		Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, DownloadPath: downloads}); err != nil {
+		t.Fatal(err)
+	}
+	// download waits for a file to land in downloads and returns its lines.
+	download := func(t *testing.T, name string) []string {
+		t.Helper()
+		for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+			if b, err := os.ReadFile(filepath.Join(downloads, name)); err == nil && len(b) > 0 {
+				return strings.Split(strings.TrimSpace(string(b)), "\n")
+			}
+		}
+		t.Fatalf("no download %s", name)
+		return nil
+	}
+	jobID := func() string {
+		u, err := chromedp.Run(c.ctx, chromedp.Location())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u[strings.LastIndex(u, "/")+1:]
+	}
+
+	t.Run("6 bulk upload: bad cells named, then the fixed file applied", func(t *testing.T) {
+		c.t = t
+		teams := []string{}
+		for p := range co.ids {
+			if strings.Count(p, "/") == 4 {
+				teams = append(teams, p)
+			}
+		}
+		slices.Sort(teams)
+		moved := map[string]string{}
+		edit := func(bad bool) func(i int, row []string) bool {
+			return func(i int, row []string) bool {
+				switch {
+				case i < 5: // five new agents take the first five rows' places; those users stay as they are
+					row[0], row[3] = fmt.Sprintf("bulk.new%d", i), fmt.Sprintf("bulk.new%d@example.com", i)
+				case i%15 == 0 && strings.Count(row[4], "/") == 4: // twenty-odd agents change teams
+					row[4] = teams[(slices.Index(teams, row[4])+1)%len(teams)]
+					moved[row[0]] = row[4]
+				}
+				if bad && i == 56 {
+					row[7] = "cell" // row 58 of the file (the header is row 1)
+				}
+				if bad && i == 230 {
+					row[9] = "maybe" // row 232
+				}
+				return true
+			}
+		}
+		badFile := co.csv(t, "agents-bad.csv", edit(true))
+		c.open("/console/bulk")
+		c.waitText("h1", "Bulk upload")
+		c.do(chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{badFile}))
+		c.click(`//button[normalize-space()="Upload and plan"]`)
+		c.waitText(".flash.error", "agents-bad.csv was not uploaded: 2 cells need a fix")
+		rows := c.rows("#problems")
+		if len(rows) != 2 || !strings.HasPrefix(rows[0], "58\t8 (phone_type)\t") || !strings.Contains(rows[0], `"cell"`) ||
+			!strings.HasPrefix(rows[1], "232\t10 (auto_accept)\t") || !strings.Contains(rows[1], `"maybe"`) {
+			t.Fatalf("problems: %q", rows)
+		}
+		if out, err := ts.Client().SearchUsers(context.Background(), &connect.SearchUsersInput{InstanceId: &ts.InstanceID,
+			SearchCriteria: &types.UserSearchCriteria{StringCondition: &types.StringCondition{FieldName: aws.String("Username"),
+				Value: aws.String("bulk.new"), ComparisonType: types.StringComparisonTypeContains}}}); err != nil || len(out.Users) != 0 {
+			t.Fatalf("a refused file changed the instance: %v", err)
+		}
+
+		goodFile := co.csv(t, "agents.csv", edit(false))
+		c.do(chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{goodFile}))
+		c.click(`//button[normalize-space()="Upload and plan"]`)
+		c.waitTextFor("#job-state", "Plan ready", time.Minute)
+		plan := strings.Join(c.rows("#plan table"), "\n")
+		for _, want := range []string{"users to create\t5", fmt.Sprintf("of them moved to another group\t%d", len(moved))} {
+			if !strings.Contains(plan, want) {
+				t.Fatalf("plan lacks %q:\n%s", want, plan)
+			}
+		}
+		c.screenshot("14-bulk-plan", "bulk-plan.png")
+		id := jobID()
+		c.click(`//button[@id="apply"]`)
+		// A second tab of the session sees the job and its progress.
+		tab, cancel := chromedp.NewContext(c.ctx)
+		defer cancel()
+		if err := chromedp.Do(tab, chromedp.Navigate(c.base+"/console/jobs")); err != nil {
+			t.Fatal(err)
+		}
+		if text, err := chromedp.Run(tab, chromedp.Text(chromedp.CSS("table.jobs"))); err != nil || !strings.Contains(text, "agents.csv") {
+			t.Fatalf("the second tab does not see the job: %q %v", text, err)
+		}
+		c.waitTextFor("#job-state", "Done", 2*time.Minute)
+		c.waitText("#passwords", "5 new users got generated passwords")
+		c.click(`//button[normalize-space()="Download passwords (CSV)"]`)
+		lines := download(t, "passwords-"+id+".csv")
+		if len(lines) != 6 || lines[0] != "username,password" || !strings.HasPrefix(lines[1], "bulk.new") {
+			t.Fatalf("passwords file: %q", lines)
+		}
+		c.open("/console/jobs/" + id)
+		c.waitText("main", "The generated passwords were downloaded")
+		for name, group := range moved {
+			u := describeUser(t, ts, ts.InstanceID, userID(t, ts, ts.InstanceID, name))
+			if aws.ToString(u.HierarchyGroupId) != co.ids[group] {
+				t.Fatalf("%s is not in %s", name, group)
+			}
+		}
+		userID(t, ts, ts.InstanceID, "bulk.new4")
+		// The same file again: nothing to do.
+		c.open("/console/bulk")
+		c.do(chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{goodFile}))
+		c.click(`//button[normalize-space()="Upload and plan"]`)
+		c.waitTextFor("#plan", "Nothing to do", time.Minute)
+	})
+
+	t.Run("6 copy a hierarchy of 300 users to a second instance", func(t *testing.T) {
+		c.t = t
+		ctx := context.Background()
+		out, err := ts.Client().CreateInstance(ctx, &connect.CreateInstanceInput{IdentityManagementType: types.DirectoryTypeConnectManaged,
+			InstanceAlias: aws.String("copy-target"), InboundCallsEnabled: aws.Bool(true), OutboundCallsEnabled: aws.Bool(true)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		target := aws.ToString(out.Id)
+		c.open("/console/copy")
+		c.waitText("h1", "Copy to another instance")
+		c.do(chromedp.SetValue(chromedp.CSS("#instance"), target))
+		c.click(`//button[normalize-space()="Preview the copy"]`)
+		c.waitTextFor("#job-state", "Plan ready", 2*time.Minute)
+		plan := strings.Join(c.rows("#plan table"), "\n")
+		if !strings.Contains(plan, "users to create\t305") {
+			t.Fatalf("copy plan:\n%s", plan)
+		}
+		c.screenshot("15-copy", "copy.png")
+		id := jobID()
+		c.click(`//button[@id="apply"]`)
+		c.waitTextFor("#job-state", "Done", 5*time.Minute)
+		c.click(`//button[normalize-space()="Download passwords (CSV)"]`)
+		if lines := download(t, "passwords-"+id+".csv"); len(lines) != 306 {
+			t.Fatalf("%d password lines", len(lines))
+		}
+		// Both instances, read through the API, hold the same hierarchy and users.
+		from, err := snapshot.Export(ctx, ts.Client(), ts.InstanceID, snapshot.ExportOptions{Concurrency: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		to, err := snapshot.Export(ctx, ts.Client(), target, snapshot.ExportOptions{Concurrency: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(from.Users) != 305 || len(from.Groups) < 30 {
+			t.Fatalf("source: %d users, %d groups", len(from.Users), len(from.Groups))
+		}
+		if a, b := comparable(t, from), comparable(t, to); a != b {
+			t.Fatalf("the copy differs from its source:\n%s\n----\n%s", a[:min(len(a), 3000)], b[:min(len(b), 3000)])
+		}
+	})
+}
+
+// csv writes the company as an HR file, changed by edit (which may return false to leave a
+// user out).
+func (co *company) csv(t *testing.T, name string, edit func(i int, row []string) bool) string {
+	t.Helper()
+	var b strings.Builder
+	w := csv.NewWriter(&b)
+	_ = w.Write([]string{"username", "first_name", "last_name", "email", "hierarchy", "routing_profile", "security_profiles", "phone_type", "desk_phone", "auto_accept", "acw_timeout"})
+	for i, u := range co.users {
+		row := []string{u.Username, u.FirstName, u.LastName, u.Email, u.Hierarchy, u.RoutingProfile, strings.Join(u.SecurityProfiles, ";"), "soft", "", "no", "0"}
+		if edit(i, row) {
+			_ = w.Write(row)
+		}
+	}
+	w.Flush()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// comparable is a snapshot without what differs between two instances by nature.
+func comparable(t *testing.T, s *snapshot.Snapshot) string {
+	t.Helper()
+	s.ExportedAt, s.Source = time.Time{}, snapshot.Source{}
+	for i := range s.Users {
+		s.Users[i].DirectoryUserID = ""
+	}
+	b, err := json.MarshalIndent(s, "", " ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 // userID finds a user's id through the API.

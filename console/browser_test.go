@@ -41,7 +41,7 @@ func newChrome(t *testing.T, base string) *chrome {
 		chromedp.WindowSize(1280, 860), // a laptop screen
 	)
 	ctx, cancelTab := chromedp.NewContext(alloc)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 10*time.Minute)
 	t.Cleanup(func() { cancelTimeout(); cancelTab(); cancelAlloc() })
 	dir := os.Getenv("CONNECTDIR_ARTIFACTS")
 	if dir == "" {
@@ -73,7 +73,13 @@ func (c *chrome) fill(css, text string) {
 // waitText waits until the element css selects shows want, and returns its text.
 func (c *chrome) waitText(css, want string) string {
 	c.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	return c.waitTextFor(css, want, 15*time.Second)
+}
+
+// waitTextFor is waitText with a deadline of its own, for long work.
+func (c *chrome) waitTextFor(css, want string, wait time.Duration) string {
+	c.t.Helper()
+	deadline := time.Now().Add(wait)
 	var text string
 	for time.Now().Before(deadline) {
 		ctx, cancel := context.WithTimeout(c.ctx, 2*time.Second)

@@ -81,6 +81,7 @@ type session struct {
 
 	groups    groupCache
 	userPages map[string]map[int]string // by search text: page number → SearchUsers token; under console.mu
+	jobs      []*job                    // bulk uploads and copies, oldest first; under console.mu
 }
 
 type flash struct {
@@ -129,6 +130,15 @@ func New(cfg Config) http.Handler {
 	c.handle("POST "+Prefix+"users/{id}/edit", c.saveUser)
 	c.handle("GET "+Prefix+"users/{id}/delete", c.deleteUserForm)
 	c.handle("POST "+Prefix+"users/{id}/delete", c.deleteUser)
+
+	c.handle("GET "+Prefix+"bulk", c.bulkForm)
+	c.handleLimit("POST "+Prefix+"bulk", maxUpload, c.bulkUpload)
+	c.handle("GET "+Prefix+"copy", c.copyForm)
+	c.handle("POST "+Prefix+"copy", c.copyStart)
+	c.handle("GET "+Prefix+"jobs", c.jobList)
+	c.handle("GET "+Prefix+"jobs/{id}", c.jobPage)
+	c.handle("POST "+Prefix+"jobs/{id}/apply", c.applyJob)
+	c.handle("POST "+Prefix+"jobs/{id}/passwords", c.jobPasswords)
 	return c
 }
 
@@ -206,6 +216,7 @@ func (c *console) evict(now time.Time) {
 	var oldest, oldestAnon *session
 	for id, s := range c.sessions {
 		if c.expired(s, now) {
+			endJobs(s)
 			delete(c.sessions, id)
 			continue
 		}
@@ -228,6 +239,7 @@ func (c *console) evict(now time.Time) {
 func (c *console) endSession(w http.ResponseWriter, r *http.Request, s *session) {
 	c.mu.Lock()
 	delete(c.sessions, s.id)
+	endJobs(s)
 	c.mu.Unlock()
 	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: Prefix, MaxAge: -1, HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: overTLS(r)})
@@ -270,11 +282,14 @@ type req struct {
 }
 
 // handle registers a handler that needs a signed-in session; POSTs must carry the CSRF token.
-func (c *console) handle(pattern string, fn func(*req)) {
+func (c *console) handle(pattern string, fn func(*req)) { c.handleLimit(pattern, 1<<20, fn) }
+
+// handleLimit is handle with a bound on the size of a POST's body other than 1 MiB.
+func (c *console) handleLimit(pattern string, limit int64, fn func(*req)) {
 	c.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		s := c.session(r)
 		if r.Method == http.MethodPost {
-			r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 			if !csrfOK(r, s) {
 				http.Error(w, "Forbidden: missing or wrong form token. Reload the page and try again.", http.StatusForbidden)
 				return
@@ -297,6 +312,7 @@ type view struct {
 	Session *session
 	Flash   *flash
 	Data    any
+	Refresh int // seconds after which the page reloads itself (a running job's progress), 0 never
 }
 
 func (s *session) Instance() string { return s.instanceID }
@@ -305,6 +321,9 @@ func (s *session) Target() string   { return s.target }
 
 func (c *console) render(w http.ResponseWriter, s *session, status int, page, title, nav string, data any) {
 	v := view{Title: title, Nav: nav, Data: data}
+	if r, ok := data.(interface{ Refresh() int }); ok {
+		v.Refresh = r.Refresh()
+	}
 	if s != nil {
 		v.CSRF = s.csrf
 		v.Flash = c.takeFlash(s)
