@@ -1,6 +1,11 @@
 package awsapi
 
 import (
+	"bytes"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/connectdir/connectdir/awsapi/model"
@@ -21,5 +26,30 @@ func TestExceptionStatusesMatchModel(t *testing.T) {
 	}
 	if checked < 9 {
 		t.Errorf("only %d exceptions checked against the model", checked)
+	}
+}
+
+// A panicking handler is answered with InternalServiceException and logged with the request id
+// and the panic, instead of a dropped connection.
+func TestRecoverPanics(t *testing.T) {
+	var logs bytes.Buffer
+	s := &Server{log: slog.New(slog.NewTextHandler(&logs, nil))}
+	h := s.recoverPanics(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Amzn-RequestId", "req-1234")
+		var m map[string]any
+		m["x"] = 1 // assignment to a nil map, the panic a null body once caused
+	}))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPut, "/users/x", nil))
+	if rec.Code != 500 || rec.Header().Get("X-Amzn-ErrorType") != "InternalServiceException" {
+		t.Errorf("answer %d %q, want 500 InternalServiceException", rec.Code, rec.Header().Get("X-Amzn-ErrorType"))
+	}
+	if strings.Contains(rec.Body.String(), "nil map") {
+		t.Errorf("the answer shows the panic: %s", rec.Body)
+	}
+	for _, want := range []string{"level=ERROR", "req-1234", "nil map", "PUT", "/users/x"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, logs.String())
+		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -88,9 +89,50 @@ func New(dir *connectdir.Directory, opt Options) *Server {
 	}
 	reg.MustRegister(s.requests, s.latency)
 	mux := s.routes()
-	s.handler = s.withRequestID(s.withCORS(mux, mux))
+	// Panics are recovered inside the request-id middleware, so the 500 they become carries the
+	// id and is logged by it like any other answer.
+	s.handler = s.withRequestID(s.recoverPanics(s.withCORS(mux, mux)))
 	return s
 }
+
+// recoverPanics answers a request whose handler panicked with InternalServiceException, as
+// every other internal failure is answered, instead of net/http's dropped connection; the
+// panic and its stack are logged with the request id, so the answer the client saw can be
+// found in the log.
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rw := &answered{ResponseWriter: w}
+		defer func() {
+			p := recover()
+			if p == nil {
+				return
+			}
+			if p == http.ErrAbortHandler { //nolint:errorlint // the sentinel is compared, as net/http does
+				panic(p) // a deliberate abort, which net/http handles quietly
+			}
+			s.log.Error("panic serving request", "method", r.Method, "path", r.URL.Path,
+				"request_id", w.Header().Get("X-Amzn-RequestId"), "panic", p, "stack", string(debug.Stack()))
+			if rw.wrote {
+				return // the status line is gone; the client sees a cut answer
+			}
+			writeError(w, r, s.log, connectdir.Errorf(connectdir.KindInternal, "An internal error occurred."))
+		}()
+		next.ServeHTTP(rw, r)
+	})
+}
+
+// answered records whether a handler has begun its answer.
+type answered struct {
+	http.ResponseWriter
+	wrote bool
+}
+
+func (a *answered) WriteHeader(code int) { a.wrote = true; a.ResponseWriter.WriteHeader(code) }
+func (a *answered) Write(b []byte) (int, error) {
+	a.wrote = true
+	return a.ResponseWriter.Write(b)
+}
+func (a *answered) Unwrap() http.ResponseWriter { return a.ResponseWriter }
 
 // ServeHTTP serves the API.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
@@ -272,10 +314,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, name string, h ha
 			return writeError(w, r, s.log, connectdir.Errorf(connectdir.KindInvalidRequest, "The request body could not be read"))
 		}
 	}
-	input, err := s.input(r, rq.body, b)
+	input, body, err := s.input(r, name, rq.body, b)
 	if err != nil {
 		return writeError(w, r, s.log, asModelled(name, err))
 	}
+	rq.body = body
 	if v := model.Validate(name, input); v != nil {
 		return writeError(w, r, s.log, asModelled(name, v))
 	}
@@ -312,20 +355,29 @@ func asModelled(op string, err error) error {
 }
 
 // input gathers an operation's input members by name, from the body, the path and the query,
-// in the shape model.Validate reads.
-func (s *Server) input(r *http.Request, body []byte, b bindings) (map[string]any, error) {
+// in the shape model.Validate reads. It also returns the body as the handlers may decode it:
+// only the members the model names exactly, so encoding/json's case-insensitive matching
+// finds nothing to match but the members Validate checked.
+func (s *Server) input(r *http.Request, op string, raw []byte, b bindings) (map[string]any, []byte, error) {
 	in := map[string]any{}
-	if len(bytes.TrimSpace(body)) > 0 {
+	var body []byte
+	if trimmed := bytes.TrimSpace(raw); len(trimmed) > 0 {
+		if trimmed[0] != '{' {
+			return nil, nil, serializationError("The request body must be a JSON object.")
+		}
 		// Refuse deep nesting before anything walks the document recursively (the decoder, the
 		// model check, the search compiler): only SearchUsers criteria nest without bound in the
 		// model, and no sensible input comes near this depth.
-		if jsonDepth(body) > maxJSONDepth {
-			return nil, connectdir.Errorf(connectdir.KindInvalidParameter, "The request body nests deeper than %d levels", maxJSONDepth)
+		if jsonDepth(raw) > maxJSONDepth {
+			return nil, nil, connectdir.Errorf(connectdir.KindInvalidParameter, "The request body nests deeper than %d levels", maxJSONDepth)
 		}
-		d := json.NewDecoder(bytes.NewReader(body))
-		d.UseNumber()
-		if err := d.Decode(&in); err != nil {
-			return nil, &wireError{exception{"SerializationException", http.StatusBadRequest}, "The request body is not a valid JSON object."}
+		var err error
+		if in, err = decodeObject(raw); err != nil {
+			return nil, nil, err
+		}
+		model.Prune(op, in)
+		if body, err = json.Marshal(in); err != nil {
+			return nil, nil, err
 		}
 	}
 	for loc, member := range b.uri {
@@ -348,5 +400,5 @@ func (s *Server) input(r *http.Request, body []byte, b bindings) (map[string]any
 			in[member] = vals[0] // the model check takes numbers and booleans in their string form
 		}
 	}
-	return in, nil
+	return in, body, nil
 }

@@ -1328,3 +1328,61 @@ func javaClass(rs []rune, i int) (cls string, next int, err error) {
 	}
 	return "", 0, errors.New("unclosed character class")
 }
+
+// ---------------------------------------------------------------------------
+// pruning
+
+// Prune removes from body — op's JSON body, decoded as Validate expects — every member the
+// model does not name exactly, at any depth, and every member the model binds to the path,
+// query string or headers (those are read from there, never from the body). The service
+// ignores members it does not know; matching names exactly means a case variant ("username")
+// is such a member and can never stand in for the real one ("Username") past Validate.
+func Prune(op string, body map[string]any) {
+	o, ok := operations[op]
+	if !ok || o.input == nil {
+		clear(body)
+		return
+	}
+	pruneStructure(o.input, body, true)
+}
+
+func pruneStructure(s *shape, obj map[string]any, top bool) {
+	for k, v := range obj {
+		m := s.memberNamed(k)
+		if m == nil || (top && m.location != "") {
+			delete(obj, k)
+			continue
+		}
+		prune(m.shape, v)
+	}
+}
+
+func prune(s *shape, v any) {
+	switch s.kind {
+	case tStructure:
+		if obj, ok := v.(map[string]any); ok {
+			pruneStructure(s, obj, false)
+		}
+	case tList:
+		if items, ok := v.([]any); ok {
+			for _, item := range items {
+				prune(s.member, item)
+			}
+		}
+	case tMap:
+		if obj, ok := v.(map[string]any); ok {
+			for _, item := range obj {
+				prune(s.value, item)
+			}
+		}
+	}
+}
+
+func (s *shape) memberNamed(name string) *member {
+	for i := range s.members {
+		if s.members[i].name == name {
+			return &s.members[i]
+		}
+	}
+	return nil
+}
