@@ -232,9 +232,14 @@ func jsonDepth(b []byte) int {
 	return deepest
 }
 
-func tooLarge(err error) bool {
-	var e *http.MaxBytesError
-	return errors.As(err, &e)
+// unreadBody is the refusal of a body that did not arrive whole: too large, cut by the server's
+// read deadline or abandoned by the client. Each is the client's doing, answered (when anyone is
+// still listening) and not logged as an error.
+func unreadBody(err error) error {
+	if e := (*http.MaxBytesError)(nil); errors.As(err, &e) {
+		return connectdir.Errorf(connectdir.KindInvalidRequest, "The request body exceeds %d bytes", maxBody)
+	}
+	return connectdir.Errorf(connectdir.KindInvalidRequest, "The request body could not be read")
 }
 
 // baseURL is the scheme and host the client reached this server at: the root of the links the
@@ -293,9 +298,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, name string, h ha
 	}
 	keyID, err := s.verifier.Verify(r)
 	if err != nil {
-		if tooLarge(err) {
+		if re := (*sigv4.ReadError)(nil); errors.As(err, &re) {
 			// A client error, not an internal one: every operation lists InvalidRequestException.
-			err = connectdir.Errorf(connectdir.KindInvalidRequest, "The request body exceeds %d bytes", maxBody)
+			err = unreadBody(err)
+		} else if r.ContentLength != 0 {
+			// Refused before the body was read (bad or missing signature headers, unknown key):
+			// answer now and drop the connection, instead of net/http first reading a body
+			// nobody will use, which a client could send as slowly as the read timeout allows.
+			w.Header().Set("Connection", "close")
 		}
 		return writeError(w, r, s.log, err)
 	}
@@ -308,10 +318,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, name string, h ha
 	}
 	if r.Body != nil {
 		if rq.body, err = io.ReadAll(r.Body); err != nil {
-			if tooLarge(err) {
-				return writeError(w, r, s.log, connectdir.Errorf(connectdir.KindInvalidRequest, "The request body exceeds %d bytes", maxBody))
-			}
-			return writeError(w, r, s.log, connectdir.Errorf(connectdir.KindInvalidRequest, "The request body could not be read"))
+			return writeError(w, r, s.log, unreadBody(err))
 		}
 	}
 	input, body, err := s.input(r, name, rq.body, b)

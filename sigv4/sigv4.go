@@ -406,7 +406,10 @@ func payloadHash(r *http.Request, q queryParams, presigned bool) (string, *Error
 		claimed, _ = q.get("X-Amz-Content-Sha256")
 	}
 	if claimed == unsignedPayload {
-		return claimed, nil, nil
+		// Only S3 lets a signature leave the body out; every other AWS service hashes the body
+		// it received, so a request signed over "UNSIGNED-PAYLOAD" cannot match, and a body
+		// swapped after signing is never accepted.
+		return "", invalid(msgMismatch), nil
 	}
 	sum, err := hashBody(r)
 	if err != nil {
@@ -501,10 +504,17 @@ func hashBody(r *http.Request) ([sha256.Size]byte, error) {
 	rb.Reset(buf)
 	r.Body = rb
 	if err != io.EOF {
-		return [sha256.Size]byte{}, err
+		return [sha256.Size]byte{}, &ReadError{err}
 	}
 	return sha256.Sum256(buf), nil
 }
+
+// ReadError is a body that could not be read to its end (the client went away, sent it too
+// slowly or sent too much): the client's failure, not the verifier's nor the server's.
+type ReadError struct{ Err error }
+
+func (e *ReadError) Error() string { return "reading the request body: " + e.Err.Error() }
+func (e *ReadError) Unwrap() error { return e.Err }
 
 // requestPath is the path exactly as the client sent it: r.URL.Path loses
 // the difference between "/" and "%2F" inside an ARN, which the signature

@@ -288,15 +288,18 @@ func TestVerifyClockEdges(t *testing.T) {
 }
 
 func TestVerifyUnsignedPayload(t *testing.T) {
-	// The header puts the literal into the canonical request in place of the
-	// body's hash, so whatever body follows is accepted.
-	r := httptest.NewRequest("POST", "https://"+testHost+"/users/inst-1", strings.NewReader(`{"any":"body"}`))
-	r.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
-	if err := v4.NewSigner().SignHTTP(context.Background(), testCreds, r, "UNSIGNED-PAYLOAD", "connect", testRegion, signTime); err != nil {
-		t.Fatal(err)
-	}
-	if id, err := newVerifier(signTime).Verify(r); err != nil || id != testKeyID {
-		t.Fatalf("Verify = %q, %v", id, err)
+	// S3 alone accepts a signature that leaves the body out; with it, any body could follow.
+	for _, body := range []string{`{"any":"body"}`, ""} {
+		r := httptest.NewRequest("POST", "https://"+testHost+"/users/inst-1", strings.NewReader(body))
+		r.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
+		if err := v4.NewSigner().SignHTTP(context.Background(), testCreds, r, "UNSIGNED-PAYLOAD", "connect", testRegion, signTime); err != nil {
+			t.Fatal(err)
+		}
+		_, err := newVerifier(signTime).Verify(r)
+		var e *Error
+		if !errors.As(err, &e) || e.Code != "InvalidSignatureException" || e.Status != http.StatusForbidden {
+			t.Fatalf("body %q signed UNSIGNED-PAYLOAD: %v, want InvalidSignatureException", body, err)
+		}
 	}
 }
 

@@ -50,6 +50,9 @@ func serveCommand() *cli.Command {
 			&cli.IntFlag{Name: "quota-groups", Usage: "user hierarchy groups per instance; beyond, CreateUserHierarchyGroup gets LimitExceededException (0: no limit)", Sources: cli.EnvVars("CONNECTDIR_QUOTA_GROUPS")},
 			&cli.StringSliceFlag{Name: "cors-origins", Usage: "origins (scheme://host[:port], comma-separated) whose browser pages may call the API; default any, as requests are authorized by signature, never by cookie", Sources: cli.EnvVars("CONNECTDIR_CORS_ORIGINS")},
 			&cli.DurationFlag{Name: "console-session-idle", Value: 8 * time.Hour, Usage: "sign a console session out after this long unused", Sources: cli.EnvVars("CONNECTDIR_CONSOLE_SESSION_IDLE")},
+			&cli.DurationFlag{Name: "read-timeout", Value: 30 * time.Second, Usage: "longest a request may take to arrive, body included; a body still arriving then is cut", Sources: cli.EnvVars("CONNECTDIR_READ_TIMEOUT")},
+			&cli.DurationFlag{Name: "write-timeout", Value: 2 * time.Minute, Usage: "longest a request may take from the end of its headers to the end of its answer", Sources: cli.EnvVars("CONNECTDIR_WRITE_TIMEOUT")},
+			&cli.DurationFlag{Name: "idle-timeout", Value: 2 * time.Minute, Usage: "close a kept-alive connection idle this long", Sources: cli.EnvVars("CONNECTDIR_IDLE_TIMEOUT")},
 			&cli.IntFlag{Name: "console-max-sessions", Value: 10_000, Usage: "console sessions kept in memory at most (the least recently used go first)", Sources: cli.EnvVars("CONNECTDIR_CONSOLE_MAX_SESSIONS")},
 		),
 		Action: serve,
@@ -218,7 +221,10 @@ func serve(ctx context.Context, cmd *cli.Command) error {
 	fmt.Printf("default instance: %s\naccess key: %s\n", inst.ID, keyID)
 	fmt.Printf("console: %s%s\n", endpoint, console.Prefix)
 	fmt.Printf("SCIM 2.0: %s%s (tokens: connectdir scim token create)\n", endpoint, strings.TrimSuffix(scim.Prefix, "/"))
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	// Every phase of a connection has a deadline, so slow or stalled clients (a body sent a byte
+	// at a time, signed or not) cannot hold connections and goroutines open without end.
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: min(10*time.Second, cmd.Duration("read-timeout")),
+		ReadTimeout: cmd.Duration("read-timeout"), WriteTimeout: cmd.Duration("write-timeout"), IdleTimeout: cmd.Duration("idle-timeout")}
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
