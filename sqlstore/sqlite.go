@@ -21,6 +21,9 @@ func OpenSQLite(ctx context.Context, dir string) (*Store, error) {
 		return nil, err
 	}
 	path := filepath.Join(dir, "connectdir.db")
+	if err := ownerOnly(path); err != nil {
+		return nil, err
+	}
 	// Every pragma is set in the DSN so that each pooled connection gets it: the driver's
 	// defaults are no busy timeout, rollback journal and foreign keys off.
 	q := url.Values{}
@@ -50,6 +53,31 @@ func OpenSQLite(ctx context.Context, dir string) (*Store, error) {
 	read.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
 	read.SetMaxIdleConns(max(4, runtime.GOMAXPROCS(0)))
 	return &Store{write: write, read: read, d: sqliteDialect{}, writeStmts: newStmtCache(write), readStmts: newStmtCache(read)}, nil
+}
+
+// ownerOnly makes the database file, and its WAL and shared-memory files when they exist,
+// readable by the owner only, whatever the directory's mode and the umask: the database holds
+// password hashes and emails. SQLite creates a new database 0644 (less the umask) and gives its
+// WAL and shared-memory files the database's mode, so creating the database first, 0600, is
+// what keeps them private too.
+func ownerOnly(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	err = f.Chmod(0o600)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	for _, suffix := range []string{"-wal", "-shm"} {
+		if err := os.Chmod(path+suffix, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
 }
 
 type sqliteDialect struct{}
