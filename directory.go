@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -290,39 +291,65 @@ type NewUser struct {
 	Password string
 }
 
-// PrepareNewUser checks a new user against the rules that need no database and hashes its
-// password. It is separate from CreateUser so the slow hash runs outside the write transaction.
-func (d *Directory) PrepareNewUser(inst Instance, in NewUser) (passwordHash string, err error) {
+// checkNewUser checks a new user against the identity-management rules, which need no database.
+func (d *Directory) checkNewUser(inst Instance, in NewUser) error {
 	switch inst.IdentityManagementType {
 	case IdentityConnectManaged:
 		if in.Password == "" {
-			return "", invalidParam("Password is required for instances that use CONNECT_MANAGED identity management")
+			return invalidParam("Password is required for instances that use CONNECT_MANAGED identity management")
 		}
 		if err := CheckPasswordPolicy(in.Password); err != nil {
-			return "", err
+			return err
 		}
 	case IdentitySAML:
 		if in.Password != "" {
-			return "", invalidRequest("Password must not be given for instances that use SAML identity management")
+			return invalidRequest("Password must not be given for instances that use SAML identity management")
 		}
 		if in.DirectoryUserID != "" {
-			return "", invalidRequest("DirectoryUserId must not be given for instances that use SAML identity management")
+			return invalidRequest("DirectoryUserId must not be given for instances that use SAML identity management")
 		}
 		if utf8.RuneCountInString(in.Username) > 64 || !samlUsername.MatchString(in.Username) {
-			return "", invalidParam("Username must be at most 64 characters from [a-zA-Z0-9_-.@] for instances that use SAML identity management")
+			return invalidParam("Username must be at most 64 characters from [a-zA-Z0-9_-.@] for instances that use SAML identity management")
 		}
 	case IdentityExistingDirectory:
 		if in.Password != "" {
-			return "", invalidRequest("Password must not be given for instances that use an existing directory")
+			return invalidRequest("Password must not be given for instances that use an existing directory")
 		}
 	}
-	if err := d.checkIdentity(inst, in.IdentityInfo); err != nil {
-		return "", err
-	}
-	if in.Password == "" {
+	return d.checkIdentity(inst, in.IdentityInfo)
+}
+
+// hashSlots bounds the password hashes computed at once to the CPUs that can compute them: each
+// argon2id hash holds argonMemory (19 MiB) while it runs, so without a bound a burst of
+// CreateUser calls holds burst × 19 MiB. Callers beyond the bound wait, as long as their request
+// lasts.
+var hashSlots = make(chan struct{}, runtime.NumCPU())
+
+// hashNewPassword hashes the password of a user about to be created in a slot of hashSlots. The
+// username is checked again once the slot is had: in a burst of creations of one username, the
+// callers that waited find it taken and never hash.
+func (d *Directory) hashNewPassword(ctx context.Context, instanceID, username, password string) (string, error) {
+	if password == "" {
 		return "", nil
 	}
-	return HashPassword(in.Password)
+	select {
+	case hashSlots <- struct{}{}:
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+	defer func() { <-hashSlots }()
+	err := d.view(ctx, func(tx Tx) error {
+		if taken, err := tx.UsernameTaken(instanceID, username); err != nil {
+			return err
+		} else if taken {
+			return duplicateUsername(username)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return HashPassword(password)
 }
 
 // checkIdentity applies the identity-management rules of the API reference.
@@ -450,11 +477,22 @@ func (d *Directory) CreateUser(ctx context.Context, in NewUser, phoneGiven bool)
 		return User{}, err
 	}
 	u.SecurityProfileIDs = uniqueIDs(u.SecurityProfileIDs)
+	// Every check that is cheap runs before the password is hashed (argon2id: tens of
+	// milliseconds and 19 MiB), so that refusals, duplicates above all, cost no hash. The write
+	// transaction repeats the database checks: another caller may have changed things since.
 	var inst Instance
-	if err := d.view(ctx, func(tx Tx) (err error) { inst, err = getInstance(tx, u.InstanceID); return err }); err != nil {
+	if err := d.view(ctx, func(tx Tx) (err error) {
+		if inst, err = getInstance(tx, u.InstanceID); err != nil {
+			return err
+		}
+		if err := d.checkNewUser(inst, in); err != nil {
+			return err
+		}
+		return d.checkUserRows(tx, &u)
+	}); err != nil {
 		return User{}, err
 	}
-	hash, err := d.PrepareNewUser(inst, in)
+	hash, err := d.hashNewPassword(ctx, u.InstanceID, u.Username, in.Password)
 	if err != nil {
 		return User{}, err
 	}
@@ -466,23 +504,8 @@ func (d *Directory) CreateUser(ctx context.Context, in NewUser, phoneGiven bool)
 		if _, err := getInstance(tx, u.InstanceID); err != nil {
 			return err
 		}
-		if err := checkQuota(KindLimitExceeded, d.Quotas.UsersPerInstance, func() (int64, error) { return tx.CountUsers(u.InstanceID) }, "users per instance"); err != nil {
+		if err := d.checkUserRows(tx, &u); err != nil {
 			return err
-		}
-		if taken, err := tx.UsernameTaken(u.InstanceID, u.Username); err != nil {
-			return err
-		} else if taken {
-			return duplicateUsername(u.Username)
-		}
-		if err := checkProfiles(tx, u.InstanceID, u.RoutingProfileID, u.SecurityProfileIDs); err != nil {
-			return err
-		}
-		if u.HierarchyGroupID != "" {
-			g, err := getGroup(tx, u.InstanceID, u.HierarchyGroupID)
-			if err != nil {
-				return err
-			}
-			u.HierarchyPath = g.Path
 		}
 		if err := tx.InsertUser(u, hash); err != nil {
 			var c *ErrConflict
@@ -500,6 +523,30 @@ func (d *Directory) CreateUser(ctx context.Context, in NewUser, phoneGiven bool)
 		return User{}, err
 	}
 	return u, nil
+}
+
+// checkUserRows checks a new user against what the store holds: the quota, a free username, its
+// profiles and its group (whose path it takes).
+func (d *Directory) checkUserRows(tx Tx, u *User) error {
+	if err := checkQuota(KindLimitExceeded, d.Quotas.UsersPerInstance, func() (int64, error) { return tx.CountUsers(u.InstanceID) }, "users per instance"); err != nil {
+		return err
+	}
+	if taken, err := tx.UsernameTaken(u.InstanceID, u.Username); err != nil {
+		return err
+	} else if taken {
+		return duplicateUsername(u.Username)
+	}
+	if err := checkProfiles(tx, u.InstanceID, u.RoutingProfileID, u.SecurityProfileIDs); err != nil {
+		return err
+	}
+	if u.HierarchyGroupID != "" {
+		g, err := getGroup(tx, u.InstanceID, u.HierarchyGroupID)
+		if err != nil {
+			return err
+		}
+		u.HierarchyPath = g.Path
+	}
+	return nil
 }
 
 func duplicateUsername(name string) *Error {
