@@ -82,7 +82,7 @@ func TestCommandsEndToEnd(t *testing.T) {
 
 // startServe runs serve on a free loopback port with a fresh data directory and the given
 // bootstrap key, until ctx ends, and waits until it answers.
-func startServe(t *testing.T, ctx context.Context, keyID, secret string) (endpoint, data string, served <-chan error) {
+func startServe(t *testing.T, ctx context.Context, keyID, secret string, flags ...string) (endpoint, data string, served <-chan error) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -94,7 +94,9 @@ func startServe(t *testing.T, ctx context.Context, keyID, secret string) (endpoi
 	t.Setenv("CONNECTDIR_ACCESS_KEY_ID", keyID)
 	t.Setenv("CONNECTDIR_SECRET_ACCESS_KEY", secret)
 	ch := make(chan error, 1)
-	go func() { ch <- newApp().Run(ctx, []string{"connectdir", "serve", "--addr", addr, "--data", data}) }()
+	go func() {
+		ch <- newApp().Run(ctx, append([]string{"connectdir", "serve", "--addr", addr, "--data", data}, flags...))
+	}()
 	endpoint = "http://" + addr
 	waitHealthy(t, endpoint, ch)
 	return endpoint, data, ch

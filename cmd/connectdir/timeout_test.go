@@ -18,35 +18,14 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 )
 
-// startServe runs `connectdir serve` in the test's process with the bootstrap key from the
-// environment and extra flags, and returns its endpoint and key.
-func startServe(t *testing.T, args ...string) (endpoint, keyID, secret string) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	keyID, secret = "AKIATIMEOUTTEST00001", "timeout-test-secret-access-key-0001"
-	t.Setenv("CONNECTDIR_ACCESS_KEY_ID", keyID)
-	t.Setenv("CONNECTDIR_SECRET_ACCESS_KEY", secret)
-	ctx, stop := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() {
-		served <- newApp().Run(ctx, append([]string{"connectdir", "serve", "--addr", addr, "--data", t.TempDir()}, args...))
-	}()
-	t.Cleanup(func() { stop(); <-served })
-	endpoint = "http://" + addr
-	waitHealthy(t, endpoint, served)
-	return endpoint, keyID, secret
-}
-
 // A body that trickles in is cut when the read timeout ends, whether the request is signed (the
 // verifier waits for the body to hash it) or not (refused at once, then drained until the
 // deadline): neither holds a connection longer.
 func TestSlowBodyCutAtReadTimeout(t *testing.T) {
-	endpoint, keyID, secret := startServe(t, "--read-timeout", "1s")
+	const keyID, secret = "AKIATIMEOUTTEST00001", "timeout-test-secret-access-key-0001"
+	ctx, stop := context.WithCancel(context.Background())
+	endpoint, _, served := startServe(t, ctx, keyID, secret, "--read-timeout", "1s")
+	t.Cleanup(func() { stop(); <-served })
 	body := []byte(`{"Username":"slow.body","SecurityProfileIds":["x"],"RoutingProfileId":"y","PhoneConfig":{"PhoneType":"SOFT_PHONE"},"IdentityInfo":{"FirstName":"S"}}`)
 	for _, signed := range []bool{true, false} {
 		t.Run(fmt.Sprintf("signed=%v", signed), func(t *testing.T) {
