@@ -130,6 +130,8 @@ func New(cfg Config) http.Handler {
 	c.handle("POST "+Prefix+"users/{id}/edit", c.saveUser)
 	c.handle("GET "+Prefix+"users/{id}/delete", c.deleteUserForm)
 	c.handle("POST "+Prefix+"users/{id}/delete", c.deleteUser)
+	c.handle("GET "+Prefix+"users/{id}/skills", c.skillsForm)
+	c.handle("POST "+Prefix+"users/{id}/skills", c.saveSkills)
 
 	c.handle("GET "+Prefix+"bulk", c.bulkForm)
 	c.handleLimit("POST "+Prefix+"bulk", maxUpload, c.bulkUpload)

@@ -209,8 +209,8 @@ func sortProficiencies(l []Proficiency) {
 	slices.SortFunc(l, func(a, b Proficiency) int { return strings.Compare(proficiencyKey(a), proficiencyKey(b)) })
 }
 
-// diffProficiencies plans the calls that turn have into want.
-func diffProficiencies(have, want []Proficiency) *ProficiencyChange {
+// DiffProficiencies plans the calls that turn have into want; nil when they agree.
+func DiffProficiencies(have, want []Proficiency) *ProficiencyChange {
 	c := &ProficiencyChange{}
 	h := map[string]Proficiency{}
 	for _, p := range have {
@@ -435,7 +435,7 @@ func (p *Plan) diffSkills(up *UserUpdate, cu *CurrentUser, u User, f Field) {
 		}
 	}
 	if f&FieldProficiencies != 0 && cu.ProficienciesRead {
-		up.Proficiencies = diffProficiencies(cu.Proficiencies, u.Proficiencies)
+		up.Proficiencies = DiffProficiencies(cu.Proficiencies, u.Proficiencies)
 	}
 }
 
@@ -537,31 +537,49 @@ func (a *applier) applySkills(ctx context.Context, username, id string, phone *P
 			return err
 		})
 	}
+	for _, call := range ProficiencyCalls(a.c, *a.id, id, pc) {
+		a.do(call.What+" of "+username, func() error { return call.Do(ctx) })
+	}
+}
+
+// Call is one write call of a change, named for progress and messages.
+type Call struct {
+	What string
+	Do   func(context.Context) error
+}
+
+// ProficiencyCalls are the calls that apply pc to a user: additions first, since they are the
+// calls refused for an attribute or value that does not exist, so that such a refusal comes
+// before anything changed; then level changes and removals.
+func ProficiencyCalls(c *connect.Client, instanceID, userID string, pc *ProficiencyChange) []Call {
 	if pc == nil {
-		return
+		return nil
 	}
-	if len(pc.Remove) > 0 {
-		a.do("remove proficiencies of "+username, func() error {
-			list := make([]types.UserProficiencyDisassociate, len(pc.Remove))
-			for i, p := range pc.Remove {
-				list[i] = types.UserProficiencyDisassociate{AttributeName: aws.String(p.Attribute), AttributeValue: aws.String(p.Value)}
-			}
-			_, err := a.c.DisassociateUserProficiencies(ctx, &connect.DisassociateUserProficienciesInput{InstanceId: a.id, UserId: aws.String(id), UserProficiencies: list})
-			return err
-		})
-	}
+	in, id := aws.String(instanceID), aws.String(userID)
+	var calls []Call
 	if len(pc.Add) > 0 {
-		a.do("add proficiencies of "+username, func() error {
-			_, err := a.c.AssociateUserProficiencies(ctx, &connect.AssociateUserProficienciesInput{InstanceId: a.id, UserId: aws.String(id), UserProficiencies: userProficiencies(pc.Add)})
+		calls = append(calls, Call{"add proficiencies", func(ctx context.Context) error {
+			_, err := c.AssociateUserProficiencies(ctx, &connect.AssociateUserProficienciesInput{InstanceId: in, UserId: id, UserProficiencies: userProficiencies(pc.Add)})
 			return err
-		})
+		}})
 	}
 	if len(pc.Update) > 0 {
-		a.do("update proficiencies of "+username, func() error {
-			_, err := a.c.UpdateUserProficiencies(ctx, &connect.UpdateUserProficienciesInput{InstanceId: a.id, UserId: aws.String(id), UserProficiencies: userProficiencies(pc.Update)})
+		calls = append(calls, Call{"update proficiencies", func(ctx context.Context) error {
+			_, err := c.UpdateUserProficiencies(ctx, &connect.UpdateUserProficienciesInput{InstanceId: in, UserId: id, UserProficiencies: userProficiencies(pc.Update)})
 			return err
-		})
+		}})
 	}
+	if len(pc.Remove) > 0 {
+		list := make([]types.UserProficiencyDisassociate, len(pc.Remove))
+		for i, p := range pc.Remove {
+			list[i] = types.UserProficiencyDisassociate{AttributeName: aws.String(p.Attribute), AttributeValue: aws.String(p.Value)}
+		}
+		calls = append(calls, Call{"remove proficiencies", func(ctx context.Context) error {
+			_, err := c.DisassociateUserProficiencies(ctx, &connect.DisassociateUserProficienciesInput{InstanceId: in, UserId: id, UserProficiencies: list})
+			return err
+		}})
+	}
+	return calls
 }
 
 // applyNewUserSkills gives the users just created their channels and proficiencies.
@@ -608,7 +626,8 @@ func (p *Plan) printPrerequisites(w io.Writer, section func(string, int) bool) {
 	}
 }
 
-func proficiencyText(l []Proficiency) string {
+// ProficiencyText writes proficiencies as ParseProficiencies reads them.
+func ProficiencyText(l []Proficiency) string {
 	parts := make([]string, len(l))
 	for i, p := range l {
 		parts[i] = fmt.Sprintf("%s=%s:%d", p.Attribute, p.Value, p.Level)
@@ -630,7 +649,7 @@ func (u UserUpdate) skillText() []string {
 			list []Proficiency
 		}{{"add", pc.Add}, {"set", pc.Update}, {"remove", pc.Remove}} {
 			if len(l.list) > 0 {
-				parts = append(parts, l.verb+" proficiencies "+proficiencyText(l.list))
+				parts = append(parts, l.verb+" proficiencies "+ProficiencyText(l.list))
 			}
 		}
 	}
@@ -684,30 +703,44 @@ func parseSkillCells(u *User, get func(string) (string, int), bad func(int, stri
 	if i < 0 {
 		return
 	}
+	list, problems := ParseProficiencies(cell)
+	for _, msg := range problems {
+		bad(i, "%s", msg)
+	}
+	u.Proficiencies = list
+}
+
+// ParseProficiencies reads proficiencies written attribute=value:level and separated by ';' or
+// new lines, sorted by attribute and value, with a message for each item it cannot take. The
+// attribute ends at the first '=', the value at the last ':'.
+func ParseProficiencies(text string) ([]Proficiency, []string) {
+	var list []Proficiency
+	var problems []string
 	seen := map[string]bool{}
-	for _, item := range strings.Split(cell, ";") {
+	for _, item := range strings.FieldsFunc(text, func(r rune) bool { return r == ';' || r == '\n' || r == '\r' }) {
 		if item = strings.TrimSpace(item); item == "" {
 			continue
 		}
 		name, rest, ok1 := strings.Cut(item, "=")
 		colon := strings.LastIndexByte(rest, ':')
 		if !ok1 || colon < 0 {
-			bad(i, "proficiency %q: write attribute=value:level, separated by ';'", item)
+			problems = append(problems, fmt.Sprintf("proficiency %q: write attribute=value:level, separated by ';'", item))
 			continue
 		}
 		p := Proficiency{Attribute: strings.TrimSpace(name), Value: strings.TrimSpace(rest[:colon])}
 		level, err := strconv.Atoi(strings.TrimSpace(rest[colon+1:]))
 		if err != nil || level < 1 || level > 5 || p.Attribute == "" || p.Value == "" {
-			bad(i, "proficiency %q: write attribute=value:level with a level from 1 to 5", item)
+			problems = append(problems, fmt.Sprintf("proficiency %q: write attribute=value:level with a level from 1 to 5", item))
 			continue
 		}
 		p.Level = level
 		if seen[proficiencyKey(p)] {
-			bad(i, "proficiency %s=%s given twice", p.Attribute, p.Value)
+			problems = append(problems, fmt.Sprintf("proficiency %s=%s given twice", p.Attribute, p.Value))
 			continue
 		}
 		seen[proficiencyKey(p)] = true
-		u.Proficiencies = append(u.Proficiencies, p)
+		list = append(list, p)
 	}
-	sortProficiencies(u.Proficiencies)
+	sortProficiencies(list)
+	return list, problems
 }
