@@ -52,7 +52,9 @@ func OpenSQLite(ctx context.Context, dir string) (*Store, error) {
 	}
 	read.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
 	read.SetMaxIdleConns(max(4, runtime.GOMAXPROCS(0)))
-	return &Store{write: write, read: read, d: sqliteDialect{}, writeStmts: newStmtCache(write), readStmts: newStmtCache(read)}, nil
+	s := &Store{write: write, read: read, d: sqliteDialect{}, writeStmts: newStmtCache(write), readStmts: newStmtCache(read)}
+	s.startGroupCommit()
+	return s, nil
 }
 
 // ownerOnly makes the database file, and its WAL and shared-memory files when they exist,

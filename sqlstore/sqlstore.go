@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,6 +28,7 @@ type Store struct {
 	d     dialect
 	// Statements prepared once per pool (SQLite only: pgx caches its own). nil means none.
 	writeStmts, readStmts *stmtCache
+	gc                    *groupCommit // SQLite: the committer every Update goes through
 }
 
 // stmtCache keeps prepared statements of one pool so that transactions reuse them instead of
@@ -40,6 +40,9 @@ type stmtCache struct {
 	db *sql.DB
 	m  sync.Map // query → *sql.Stmt, or nil while it is being prepared
 	n  atomic.Int32
+	// preparing counts the statements being prepared: Close waits for them, since a prepare
+	// finishing on a closed pool would still open (and create the files of) a connection.
+	preparing sync.WaitGroup
 }
 
 // maxStmts bounds the cache: queries built from search criteria come in many shapes.
@@ -63,7 +66,9 @@ func (c *stmtCache) get(query string) *sql.Stmt {
 		return nil
 	}
 	c.n.Add(1)
+	c.preparing.Add(1)
 	go func() {
+		defer c.preparing.Done()
 		// A failure (the pool closed, say) leaves the query unprepared: it still runs as text.
 		if st, err := c.db.PrepareContext(context.Background(), query); err == nil {
 			c.m.Store(query, st)
@@ -97,6 +102,14 @@ func migrate(ctx context.Context, db *sql.DB, d goose.Dialect, dir string, opts 
 
 // Close closes the database handles.
 func (s *Store) Close() error {
+	if s.gc != nil {
+		s.gc.close()
+	}
+	for _, c := range []*stmtCache{s.writeStmts, s.readStmts} {
+		if c != nil {
+			c.preparing.Wait()
+		}
+	}
 	err := s.write.Close()
 	if s.read != s.write {
 		err = errors.Join(err, s.read.Close())
@@ -105,28 +118,16 @@ func (s *Store) Close() error {
 }
 
 // Update runs fn in a read-write transaction. When the database aborts it for a serialization
-// failure or a deadlock (PostgreSQL's SERIALIZABLE writers racing; SQLite busy from another
-// process), fn runs again, until it commits, fails otherwise, or ctx ends: a conflict is never
-// the caller's error. The waits grow to maxBackoff, each drawn at random below its bound so
-// that the racers of one conflict do not meet again at the same moment.
+// failure or a deadlock (PostgreSQL's SERIALIZABLE writers racing), fn runs again, until it
+// commits, fails otherwise, or ctx ends: a conflict is never the caller's error. On SQLite the
+// transaction may be shared with other calls (see groupcommit.go); fn's work is all-or-nothing
+// either way, and Update returns after the commit.
 func (s *Store) Update(ctx context.Context, fn func(connectdir.Tx) error) error {
-	wait := time.Millisecond
-	for {
-		err := s.run(ctx, s.write, s.d.writeOpts(), fn)
-		if err == nil || !s.d.retryable(err) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return errors.Join(ctx.Err(), err)
-		case <-time.After(time.Duration(rand.Int64N(int64(wait))) + time.Millisecond):
-		}
-		wait = min(2*wait, maxBackoff)
+	if s.gc != nil {
+		return s.enqueue(ctx, fn)
 	}
+	return s.retry(ctx, func() error { return s.run(ctx, s.write, s.d.writeOpts(), fn) })
 }
-
-// maxBackoff bounds the wait between two runs of a conflicting transaction.
-const maxBackoff = 100 * time.Millisecond
 
 // View runs fn in a read-only transaction.
 func (s *Store) View(ctx context.Context, fn func(connectdir.Tx) error) error {

@@ -53,6 +53,7 @@ func serveCommand() *cli.Command {
 			&cli.DurationFlag{Name: "read-timeout", Value: 30 * time.Second, Usage: "longest a request may take to arrive, body included; a body still arriving then is cut", Sources: cli.EnvVars("CONNECTDIR_READ_TIMEOUT")},
 			&cli.DurationFlag{Name: "write-timeout", Value: 2 * time.Minute, Usage: "longest a request may take from the end of its headers to the end of its answer", Sources: cli.EnvVars("CONNECTDIR_WRITE_TIMEOUT")},
 			&cli.DurationFlag{Name: "idle-timeout", Value: 2 * time.Minute, Usage: "close a kept-alive connection idle this long", Sources: cli.EnvVars("CONNECTDIR_IDLE_TIMEOUT")},
+			&cli.StringFlag{Name: "debug-addr", Usage: "serve net/http/pprof on this address, apart from the API (a bare port means 127.0.0.1; empty: off)", Sources: cli.EnvVars("CONNECTDIR_DEBUG_ADDR")},
 			&cli.IntFlag{Name: "console-max-sessions", Value: 10_000, Usage: "console sessions kept in memory at most (the least recently used go first)", Sources: cli.EnvVars("CONNECTDIR_CONSOLE_MAX_SESSIONS")},
 		),
 		Action: serve,
@@ -186,6 +187,14 @@ func serve(ctx context.Context, cmd *cli.Command) error {
 		return err
 	}
 	defer ln.Close()
+	if a := cmd.String("debug-addr"); a != "" {
+		at, stop, err := listenDebug(a, log)
+		if err != nil {
+			return fmt.Errorf("--debug-addr: %w", err)
+		}
+		defer stop()
+		fmt.Printf("pprof: http://%s/debug/pprof/\n", at)
+	}
 	dir, err := openDirectory(ctx, cmd)
 	if err != nil {
 		return err
