@@ -334,6 +334,23 @@ func TestBrowserAdministrator(t *testing.T) {
 		}
 	})
 
+	t.Run("page-load times over 300 users", func(t *testing.T) {
+		c.t = t
+		c.pageTimes(t, []page{
+			{"hierarchy, top level", "/console/hierarchy"},
+			{"group page: a site and its 28 members", "/console/hierarchy?group=" + co.ids["Earth Corp/Europe/Ireland/Dublin"]},
+			{"group page: the top group, 300 members (first 50)", "/console/hierarchy?group=" + co.ids["Earth Corp"]},
+			{"users, first page of 300", "/console/users"},
+			{"users, full-name search", "/console/users?q=Olga+Fischer"},
+			{"users, email search", "/console/users?q=olga.fischer2%40example.com"},
+			{"users, filtered by a country's subtree", "/console/users?group=" + co.ids["Earth Corp/Europe/Ireland"]},
+			{"user details", "/console/users/" + userID(t, ts, ts.InstanceID, "olga.fischer")},
+			{"user edit form", "/console/users/" + userID(t, ts, ts.InstanceID, "olga.fischer") + "/edit"},
+			{"bulk upload", "/console/bulk"},
+			{"copy", "/console/copy"},
+		})
+	})
+
 	downloads := t.TempDir()
 	if _, err := chromedp.CallBrowser(c.ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
 		Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, DownloadPath: downloads}); err != nil {
@@ -526,6 +543,49 @@ func comparable(t *testing.T, s *snapshot.Snapshot) string {
 	}
 	return string(b)
 }
+
+type page struct{ name, path string }
+
+// pageTimes loads each page in the browser (navigation to the load event: HTML, stylesheet,
+// layout) a few times, and reports the median. CONNECTDIR_PAGE_TIMES names a file to write the
+// table to, for BENCHMARKS.md.
+func (c *chrome) pageTimes(t *testing.T, pages []page) {
+	t.Helper()
+	const runs = 7
+	var table strings.Builder
+	table.WriteString("| page | median | slowest | median ÷ baseline |\n|---|---:|---:|---:|\n")
+	// The baseline is a page of the same console that makes no API call: the sign-in form.
+	var base time.Duration
+	pages = append([]page{{"baseline: the sign-in form (no API call)", "/console/login"}}, pages...)
+	for _, p := range pages {
+		c.open(p.path) // warm: the session's group tree and profiles are read once per session
+		var times []time.Duration
+		for range runs {
+			start := time.Now()
+			c.open(p.path)
+			times = append(times, time.Since(start))
+		}
+		slices.Sort(times)
+		median := times[runs/2]
+		if base == 0 {
+			base = median
+		}
+		t.Logf("%-50s median %6.1f ms, slowest %6.1f ms, %4.1f× baseline", p.name, ms(median), ms(times[runs-1]), ms(median)/ms(base))
+		fmt.Fprintf(&table, "| %s | %.0f ms | %.0f ms | %.1f |\n", p.name, ms(median), ms(times[runs-1]), ms(median)/ms(base))
+		// A loose bound that still catches a page gone quadratic, even on a busy machine;
+		// BENCHMARKS.md has the figures of a quiet one.
+		if median > 3*time.Second {
+			t.Errorf("%s: median %v", p.name, median)
+		}
+	}
+	if f := os.Getenv("CONNECTDIR_PAGE_TIMES"); f != "" {
+		if err := os.WriteFile(f, []byte(table.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // userID finds a user's id through the API.
 func userID(t *testing.T, ts *testserver.Server, instanceID, username string) string {

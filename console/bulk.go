@@ -73,7 +73,7 @@ func (c *console) bulkUpload(q *req) {
 		refuse(d.File + " has no users.")
 		return
 	}
-	client, inst := q.jobClient(), q.s.instanceID
+	client, inst := q.jobClient(), q.inst
 	kind := "HR file"
 	if format == hrsync.FormatConsole {
 		kind = "Amazon Connect console file"
@@ -132,7 +132,7 @@ func (c *console) renderCopy(q *req, status int, d copyData) {
 		return
 	}
 	for _, o := range all {
-		if o.ID != q.s.instanceID {
+		if o.ID != q.inst {
 			d.Instances = append(d.Instances, o)
 		}
 	}
@@ -150,7 +150,7 @@ func (c *console) copyStart(q *req) {
 	var targetInst, where string
 	switch d.Target {
 	case "here":
-		if d.Instance == "" || d.Instance == q.s.instanceID {
+		if d.Instance == "" || d.Instance == q.inst {
 			d.Error = "Choose the instance to copy to (not this one)."
 			c.renderCopy(q, http.StatusUnprocessableEntity, d)
 			return
@@ -183,7 +183,7 @@ func (c *console) copyStart(q *req) {
 		c.renderCopy(q, http.StatusUnprocessableEntity, d)
 		return
 	}
-	source, sourceInst := q.jobClient(), q.s.instanceID
+	source, sourceInst := q.jobClient(), q.inst
 	title := "Copy of " + sourceInst + " to " + where
 	j := c.startJob(q.s, "copy", title, target, targetInst, func(ctx context.Context) (*hrsync.Plan, error) {
 		s, err := snapshot.Export(ctx, source, sourceInst, snapshot.ExportOptions{Concurrency: applyConcurrency, SkipDescribe: !d.Describe})

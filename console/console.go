@@ -79,7 +79,7 @@ type session struct {
 	region     string
 	target     string // shown in the header: "connectdir", "Amazon Connect" or the custom endpoint
 
-	groups    groupCache
+	groups    *groupCache               // of the instance signed in to; replaced when switching instance (under console.mu)
 	userPages map[string]map[int]string // by search text: page number → SearchUsers token; under console.mu
 	jobs      []*job                    // bulk uploads and copies, oldest first; under console.mu
 }
@@ -132,6 +132,11 @@ func New(cfg Config) http.Handler {
 	c.handle("POST "+Prefix+"users/{id}/delete", c.deleteUser)
 	c.handle("GET "+Prefix+"users/{id}/skills", c.skillsForm)
 	c.handle("POST "+Prefix+"users/{id}/skills", c.saveSkills)
+
+	c.handle("GET "+Prefix+"hierarchy/structure/json", c.structureJSON)
+	c.handle("POST "+Prefix+"hierarchy/groups/{id}/tags", c.saveGroupTags)
+	c.handle("GET "+Prefix+"instances", c.instancesPage)
+	c.handle("POST "+Prefix+"instances", c.switchInstance)
 
 	c.handle("GET "+Prefix+"bulk", c.bulkForm)
 	c.handleLimit("POST "+Prefix+"bulk", maxUpload, c.bulkUpload)
@@ -272,12 +277,14 @@ func csrfOK(r *http.Request, s *session) bool {
 // req is one signed-in request, with per-request caches of what several parts of a page need
 // (the group tree itself lives in the session).
 type req struct {
-	w   http.ResponseWriter
-	r   *http.Request
-	ctx context.Context
-	s   *session
-	api *connect.Client
-	in  *string // the instance id, as the SDK wants it
+	w    http.ResponseWriter
+	r    *http.Request
+	ctx  context.Context
+	s    *session
+	api  *connect.Client
+	inst string  // the instance id
+	in   *string // the same, as the SDK wants it
+	gc   *groupCache
 
 	tree     *groupTree
 	profiles *profileNames
@@ -302,7 +309,14 @@ func (c *console) handleLimit(pattern string, limit int64, fn func(*req)) {
 			return
 		}
 		w.Header().Set("Cache-Control", "no-store")
-		fn(&req{w: w, r: r, ctx: r.Context(), s: s, api: s.client, in: aws.String(s.instanceID)})
+		c.mu.Lock()
+		if s.groups == nil {
+			s.groups = &groupCache{}
+		}
+		q := &req{w: w, r: r, ctx: r.Context(), s: s, api: s.client, inst: s.instanceID, gc: s.groups}
+		c.mu.Unlock()
+		q.in = aws.String(q.inst)
+		fn(q)
 	})
 }
 

@@ -826,3 +826,75 @@ func TestRedirectsStayInConsole(t *testing.T) {
 		}
 	}
 }
+
+// Tags on users and groups are shown and edited; the structure reads as JSON; another instance
+// of the same sign-in is picked from ListInstances without signing out.
+func TestTagsInstancesStructure(t *testing.T) {
+	ts := startConsole(t)
+	ctx := context.Background()
+	api := ts.Client()
+	b := newBrowser(t, ts)
+	b.login(ts)
+	rp, sp := ts.Profiles(t, ts.InstanceID, "Agent")
+	if _, err := api.UpdateUserHierarchyStructure(ctx, &connect.UpdateUserHierarchyStructureInput{InstanceId: &ts.InstanceID,
+		HierarchyStructure: &types.HierarchyStructureUpdate{LevelOne: &types.HierarchyLevelUpdate{Name: aws.String("Site")}}}); err != nil {
+		t.Fatal(err)
+	}
+	g, err := api.CreateUserHierarchyGroup(ctx, &connect.CreateUserHierarchyGroupInput{InstanceId: &ts.InstanceID, Name: aws.String("Dublin"),
+		Tags: map[string]string{"cost-centre": "17", "old": "x"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gid := aws.ToString(g.HierarchyGroupId)
+
+	// Group tags: shown, then replaced (one changed, one removed, one added).
+	_, body := b.get("/console/hierarchy/groups/" + gid)
+	mustContain(t, body, "<dt>cost-centre</dt><dd>17</dd>", "<dt>old</dt><dd>x</dd>")
+	_, body = b.post("/console/hierarchy/groups/"+gid+"/tags", url.Values{"tags": {"cost-centre = 18\nowner=ops"}})
+	mustContain(t, body, "Saved the tags.", "<dt>cost-centre</dt><dd>18</dd>", "<dt>owner</dt><dd>ops</dd>")
+	dg, err := api.DescribeUserHierarchyGroup(ctx, &connect.DescribeUserHierarchyGroupInput{InstanceId: &ts.InstanceID, HierarchyGroupId: &gid})
+	if err != nil || len(dg.HierarchyGroup.Tags) != 2 || dg.HierarchyGroup.Tags["old"] != "" || dg.HierarchyGroup.Tags["owner"] != "ops" {
+		t.Fatalf("group tags %v, %v", dg.HierarchyGroup.Tags, err)
+	}
+	_, body = b.post("/console/hierarchy/groups/"+gid+"/tags", url.Values{"tags": {"aws:x=1"}})
+	mustContain(t, body, "Tags not saved: Line 1: keys starting with aws: are reserved.")
+
+	// User tags: made with the user, shown, edited in the one form.
+	b.get("/console/users/new")
+	_, body = b.post("/console/users", url.Values{"username": {"tagged"}, "password": {"Str0ngPassword"}, "first_name": {"T"}, "last_name": {"G"},
+		"phone_type": {"SOFT_PHONE"}, "routing_profile": {rp}, "security_profile": {sp}, "hierarchy_group": {"Dublin"}, "tags": {"team=blue"}})
+	mustContain(t, body, "Created user tagged", "<dt>team</dt><dd>blue</dd>", `<dd id="hierarchy">Dublin</dd>`)
+	id := regexp.MustCompile(`/console/users/([0-9a-f-]{36})/edit`).FindStringSubmatch(body)[1]
+	_, body = b.get("/console/users/" + id + "/edit")
+	was := regexp.MustCompile(`name="was_tags" value="([0-9a-f]+)"`).FindStringSubmatch(body)
+	if was == nil {
+		t.Fatalf("no was_tags:\n%s", body)
+	}
+	_, body = b.post("/console/users/"+id+"/edit", url.Values{"was_tags": {was[1]}, "tags": {"team=green\nshift=night"}})
+	mustContain(t, body, "Saved tags.", "<dt>shift</dt><dd>night</dd>", "<dt>team</dt><dd>green</dd>")
+	du, err := api.DescribeUser(ctx, &connect.DescribeUserInput{InstanceId: &ts.InstanceID, UserId: &id})
+	if err != nil || du.User.Tags["team"] != "green" || du.User.Tags["shift"] != "night" {
+		t.Fatalf("user tags %v %v", du.User.Tags, err)
+	}
+
+	// The structure as JSON.
+	_, body = b.get("/console/hierarchy/structure/json")
+	mustContain(t, body, `id="structure-json"`, "&#34;LevelOne&#34;", "&#34;Name&#34;: &#34;Site&#34;")
+
+	// Another instance, picked from the list: the pages then show that instance.
+	other, err := api.CreateInstance(ctx, &connect.CreateInstanceInput{IdentityManagementType: types.DirectoryTypeConnectManaged,
+		InstanceAlias: aws.String("second"), InboundCallsEnabled: aws.Bool(true), OutboundCallsEnabled: aws.Bool(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body = b.get("/console/instances")
+	mustContain(t, body, "second ("+aws.ToString(other.Id)+")", "Switch to this instance")
+	_, body = b.post("/console/instances", url.Values{"instance": {aws.ToString(other.Id)}})
+	mustContain(t, body, "Switched to instance second", aws.ToString(other.Id), "no hierarchy structure yet")
+	_, body = b.get("/console/users")
+	mustContain(t, body, "Users <span class=\"count\">(0)</span>")
+	_, body = b.post("/console/instances", url.Values{"instance": {"00000000-0000-0000-0000-000000000000"}})
+	mustContain(t, body, "Could not switch: ResourceNotFoundException")
+	_, body = b.post("/console/instances", url.Values{"instance": {ts.InstanceID}})
+	mustContain(t, body, "Switched to instance", "Dublin")
+}

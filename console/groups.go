@@ -313,7 +313,7 @@ func (q *req) groups() (*groupTree, error) {
 	if q.tree != nil {
 		return q.tree, nil
 	}
-	t, fresh, err := q.s.groups.get(q.ctx, q.loadGroups)
+	t, fresh, err := q.gc.get(q.ctx, q.loadGroups)
 	if err != nil {
 		return nil, err
 	}
@@ -322,7 +322,7 @@ func (q *req) groups() (*groupTree, error) {
 		if err != nil {
 			return nil, err
 		}
-		q.s.groups.swap(t, nt)
+		q.gc.swap(t, nt)
 		t = nt
 	}
 	q.tree = t

@@ -273,7 +273,7 @@ func (c *console) members(q *req, d *hierarchyData) error {
 // refreshGroups forgets the session's group tree, so that the next page reads it again: for
 // changes made outside this console.
 func (c *console) refreshGroups(q *req) {
-	q.s.groups.change(dropped)
+	q.gc.change(dropped)
 	q.redirect(c, hierarchyURL(q.r.PostFormValue("back")), false, "Reloaded the hierarchy groups from the service.")
 }
 
@@ -341,7 +341,7 @@ func (c *console) saveStructure(q *req) {
 func (q *req) staleOnNotFound(err error) {
 	var nf *types.ResourceNotFoundException
 	if errors.As(err, &nf) {
-		q.s.groups.change(dropped)
+		q.gc.change(dropped)
 	}
 }
 
@@ -381,10 +381,10 @@ func (c *console) createGroup(q *req) {
 		return
 	}
 	id := aws.ToString(out.HierarchyGroupId)
-	q.s.groups.change(added(id, name, aws.ToString(out.HierarchyGroupArn), parent))
+	q.gc.change(added(id, name, aws.ToString(out.HierarchyGroupArn), parent))
 	// Land on the page of the list where the new group is.
 	page := 1
-	if t := q.s.groups.peek(); t != nil {
+	if t := q.gc.peek(); t != nil {
 		for i, n := range t.children[parent] {
 			if n.ID == id {
 				page = i/groupPageSize + 1
@@ -410,7 +410,7 @@ func (c *console) renameGroup(q *req) {
 		q.redirect(c, hierarchyPageURL(back, page), true, "Could not rename to "+name+": "+apiMessage(err))
 		return
 	}
-	q.s.groups.change(renamed(id, name))
+	q.gc.change(renamed(id, name))
 	q.redirect(c, hierarchyPageURL(back, page), false, "Renamed to "+name+".")
 }
 
@@ -459,14 +459,16 @@ func (c *console) deleteGroup(q *req) {
 		q.redirect(c, hierarchyURL(parent), true, "Could not delete "+name+": "+apiMessage(err))
 		return
 	}
-	q.s.groups.change(deleted(id))
+	q.gc.change(deleted(id))
 	q.redirect(c, hierarchyURL(parent), false, "Deleted "+name+".")
 }
 
 type groupJSONData struct {
-	Name string
-	Path []crumb
-	JSON string
+	ID, Name string
+	Path     []crumb
+	JSON     string
+	Tags     []tagPair
+	TagText  string
 }
 
 // pathOf is the crumbs of a described group, from level one down to the group itself.
@@ -492,7 +494,8 @@ func (c *console) groupJSON(q *req) {
 		q.fail(c, err)
 		return
 	}
-	q.render(c, "group.html", aws.ToString(g.Name), "hierarchy", groupJSONData{Name: aws.ToString(g.Name), Path: pathOf(g), JSON: prettyJSON(map[string]any{"HierarchyGroup": g})})
+	q.render(c, "group.html", aws.ToString(g.Name), "hierarchy", groupJSONData{ID: aws.ToString(g.Id), Name: aws.ToString(g.Name), Path: pathOf(g),
+		JSON: prettyJSON(map[string]any{"HierarchyGroup": g}), Tags: tagList(g.Tags), TagText: tagText(g.Tags)})
 }
 
 // prettyJSON formats an SDK value as the API's JSON would look, without the SDK's empty fields.

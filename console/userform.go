@@ -70,6 +70,7 @@ var userParts = []struct {
 	{"routing", "Routing profile", []string{"routing_profile"}},
 	{"security", "Security profiles", []string{"security_profile"}},
 	{"hierarchy", "Hierarchy group", []string{"hierarchy_group"}},
+	{"tags", "Tags", []string{"tags"}},
 }
 
 func fingerprint(parts ...string) string {
@@ -89,6 +90,7 @@ func (f *userForm) fingerprints() map[string]string {
 		"routing":   fingerprint(f.RoutingProfileID),
 		"security":  fingerprint(sps...),
 		"hierarchy": fingerprint(f.HierarchyGroupID),
+		"tags":      fingerprint(f.TagText),
 	}
 }
 
@@ -171,6 +173,12 @@ func (q *req) readUserForm(f *userForm) error {
 	case n > maxSecProfiles:
 		f.fail("security_profile", "Choose at most "+strconv.Itoa(maxSecProfiles)+" security profiles.", "")
 	}
+	if tags, msg := parseTags(r.PostFormValue("tags")); msg != "" {
+		f.TagText = r.PostFormValue("tags")
+		f.fail("tags", msg, "")
+	} else {
+		f.Tags, f.TagText = tags, tagText(tags)
+	}
 	f.HierarchyGroupID = ""
 	if f.GroupText != "" {
 		tree, err := q.groups()
@@ -228,6 +236,8 @@ func apiFieldError(f *userForm, err error, fallback string) {
 		f.fail("mobile", "This mobile number was refused.", detail)
 	case has("DeskPhoneNumber"):
 		f.fail("desk_phone", "This desk phone number was refused.", detail)
+	case has("Tag"):
+		f.fail("tags", "These tags were refused.", detail)
 	case has("AfterContactWorkTimeLimit"):
 		f.fail("acw", "This after-contact work time was refused.", detail)
 	default:
@@ -244,6 +254,14 @@ func (f *userForm) phone() *types.UserPhoneConfig {
 	acw, _ := strconv.ParseInt(f.ACWText, 10, 32)
 	return &types.UserPhoneConfig{PhoneType: types.PhoneType(f.PhoneType), AutoAccept: f.AutoAccept,
 		AfterContactWorkTimeLimit: int32(acw), DeskPhoneNumber: optional(f.DeskPhone)}
+}
+
+// nonEmpty is nil for no tags: the API refuses an empty Tags map.
+func nonEmpty(tags map[string]string) map[string]string {
+	if len(tags) == 0 {
+		return nil
+	}
+	return tags
 }
 
 func optional(s string) *string {
@@ -295,7 +313,7 @@ func (c *console) createUser(q *req) {
 		out, err := q.api.CreateUser(q.ctx, &connect.CreateUserInput{InstanceId: q.in, Username: aws.String(f.Username),
 			Password: optional(q.r.PostFormValue("password")), IdentityInfo: f.identity(), PhoneConfig: f.phone(),
 			RoutingProfileId: aws.String(f.RoutingProfileID), SecurityProfileIds: f.SecurityProfileIDs,
-			HierarchyGroupId: optional(f.HierarchyGroupID)})
+			HierarchyGroupId: optional(f.HierarchyGroupID), Tags: nonEmpty(f.Tags)})
 		if err == nil {
 			q.redirect(c, Prefix+"users/"+url.PathEscape(aws.ToString(out.UserId)), false, "Created user "+f.Username+".")
 			return
@@ -370,6 +388,13 @@ func (c *console) saveUser(q *req) {
 			_, err = q.api.UpdateUserSecurityProfiles(q.ctx, &connect.UpdateUserSecurityProfilesInput{InstanceId: q.in, UserId: uid, SecurityProfileIds: f.SecurityProfileIDs})
 		case "hierarchy":
 			_, err = q.api.UpdateUserHierarchy(q.ctx, &connect.UpdateUserHierarchyInput{InstanceId: q.in, UserId: uid, HierarchyGroupId: optional(f.HierarchyGroupID)})
+		case "tags":
+			// Tags are kept per key: compare with the user's tags now, so that a tag added
+			// meanwhile by someone else under another key stays.
+			var out *connect.DescribeUserOutput
+			if out, err = q.api.DescribeUser(q.ctx, &connect.DescribeUserInput{InstanceId: q.in, UserId: uid}); err == nil {
+				_, err = q.retag(aws.ToString(out.User.Arn), out.User.Tags, f.Tags)
+			}
 		}
 		if err != nil {
 			apiFieldError(f, err, p.fields[0])

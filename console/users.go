@@ -162,7 +162,11 @@ type userView struct {
 	SecurityProfileIDs                 []string
 	SecurityProfiles                   []string
 	HierarchyGroupID, HierarchyPath    string
+	Tags                               map[string]string
+	TagText                            string // the tags one key=value a line, as the form edits them
 }
+
+func (u *userView) TagList() []tagPair { return tagList(u.Tags) }
 
 func (q *req) describeUser() (*userView, error) {
 	out, err := q.api.DescribeUser(q.ctx, &connect.DescribeUserInput{InstanceId: q.in, UserId: aws.String(q.r.PathValue("id"))})
@@ -176,7 +180,7 @@ func (q *req) describeUser() (*userView, error) {
 	}
 	v := &userView{ID: aws.ToString(u.Id), ARN: aws.ToString(u.Arn), Username: aws.ToString(u.Username), DirectoryUserID: aws.ToString(u.DirectoryUserId),
 		RoutingProfileID: aws.ToString(u.RoutingProfileId), RoutingProfile: names.rp[aws.ToString(u.RoutingProfileId)],
-		SecurityProfileIDs: u.SecurityProfileIds, HierarchyGroupID: aws.ToString(u.HierarchyGroupId)}
+		SecurityProfileIDs: u.SecurityProfileIds, HierarchyGroupID: aws.ToString(u.HierarchyGroupId), Tags: u.Tags, TagText: tagText(u.Tags)}
 	if i := u.IdentityInfo; i != nil {
 		v.FirstName, v.LastName, v.Email, v.Mobile = aws.ToString(i.FirstName), aws.ToString(i.LastName), aws.ToString(i.Email), aws.ToString(i.Mobile)
 		v.SecondaryEmail = aws.ToString(i.SecondaryEmail)
@@ -195,7 +199,7 @@ func (q *req) describeUser() (*userView, error) {
 	if v.HierarchyGroupID != "" {
 		// The session's tree has the path if it is loaded; otherwise one describe gives the whole
 		// path, which is cheaper than loading the tree for this page.
-		if t := q.s.groups.peek(); t != nil && t.byID[v.HierarchyGroupID] != nil {
+		if t := q.gc.peek(); t != nil && t.byID[v.HierarchyGroupID] != nil {
 			v.HierarchyPath = pathText(t.path(v.HierarchyGroupID))
 		} else {
 			g, err := q.api.DescribeUserHierarchyGroup(q.ctx, &connect.DescribeUserHierarchyGroupInput{InstanceId: q.in, HierarchyGroupId: u.HierarchyGroupId})
