@@ -11,9 +11,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/connect/types"
 )
 
-// The behaviours RFC 7643/7644 require of a service provider, checked one by one, in the spirit
-// of the PyPI checkers (scim2-tester, scim-sanity), which cannot be installed here: discovery,
-// authentication, CRUD with their statuses and errors, filters, paging, attribute projection,
+// The behaviours RFC 7643/7644 require of a service provider, checked one by one besides the
+// generic checker (checker_test.go), with the statuses and scimTypes it does not look at:
+// discovery, authentication, CRUD with their errors, filters, paging, attribute projection,
 // PATCH, ETags.
 
 func errorOf(t *testing.T, m map[string]any, scimType string) {
@@ -177,6 +177,14 @@ func TestFiltersAndPaging(t *testing.T) {
 	eq(t, "count=0 total", z["totalResults"], any(float64(7)))
 	eq(t, "startIndex<1 is 1", e.do("GET", "/Users?startIndex=-4&count=1", nil, 200)["startIndex"], any(float64(1)))
 	errorOf(t, e.do("GET", "/Users?count=many", nil, 400), "invalidValue")
+
+	// The same query as a SearchRequest body, per resource type and across them.
+	sr := e.do("POST", "/Users/.search", `{"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+		"filter": "userName co \"blue\"", "startIndex": 1, "count": 2, "attributes": ["userName"]}`, 200)
+	eq(t, ".search totalResults", sr["totalResults"], any(float64(3)))
+	eq(t, ".search page", len(sr["Resources"].([]any)), 2)
+	eq(t, "/.search across types", e.do("POST", "/.search", `{"filter": "meta.lastModified ge \"`+since+`\""}`, 200)["totalResults"], any(float64(8)))
+	errorOf(t, e.do("POST", "/Users/.search", `{"filter": "userName eq"}`, 400), "invalidFilter")
 
 	// attributes and excludedAttributes.
 	a := e.do("GET", "/Users?count=1&attributes=userName", nil, 200)["Resources"].([]any)[0].(map[string]any)

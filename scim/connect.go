@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/connect/types"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
+	"github.com/connectdir/connectdir"
 	"github.com/connectdir/connectdir/hrsync"
 )
 
@@ -331,9 +332,10 @@ func (t *target) create(ctx context.Context, m *Mapping, u connectUser, password
 		IdentityInfo: identityInfo(u), PhoneConfig: phoneConfig(u), RoutingProfileId: aws.String(routing),
 		SecurityProfileIds: security, HierarchyGroupId: nonEmpty(group)}
 	if t.identityType == "CONNECT_MANAGED" {
-		if password == "" {
+		if password == "" || connectdir.CheckPasswordPolicy(password) != nil {
 			// The identity provider signs agents in (SAML, or its own password reset); Connect
-			// still requires a password here.
+			// still requires a password here, and refusing the user over one it would not take
+			// would keep the agent out altogether.
 			if password, err = hrsync.GeneratePassword(); err != nil {
 				return "", err
 			}

@@ -62,9 +62,6 @@ func listOf(list []map[string]any) map[string]any {
 func attr(name, typ string, opts ...func(map[string]any)) map[string]any {
 	a := map[string]any{"name": name, "type": typ, "multiValued": false, "description": "", "required": false,
 		"caseExact": false, "mutability": "readWrite", "returned": "default", "uniqueness": "none"}
-	if typ == "string" || typ == "reference" {
-		a["caseExact"] = false
-	}
 	for _, o := range opts {
 		o(a)
 	}
@@ -92,7 +89,10 @@ func schemaList(base string) []map[string]any {
 	user := []map[string]any{
 		attr("userName", "string", set("required", true), set("uniqueness", "server"),
 			set("description", "Connect Username. Connect cannot rename a user: a new userName recreates the Connect user under the same SCIM id.")),
-		attr("name", "complex", sub(attr("formatted", "string"), attr("familyName", "string"), attr("givenName", "string"),
+		// Required here, unlike in RFC 7643: Connect requires a first and a last name (except on
+		// EXISTING_DIRECTORY instances), and a checker or client reads this to know what to send.
+		attr("name", "complex", set("required", true), sub(attr("formatted", "string"),
+			attr("familyName", "string", set("required", true)), attr("givenName", "string", set("required", true)),
 			attr("middleName", "string"), attr("honorificPrefix", "string"), attr("honorificSuffix", "string"))),
 		attr("displayName", "string"),
 		attr("nickName", "string"),
@@ -106,19 +106,19 @@ func schemaList(base string) []map[string]any {
 		multiValuedOf("emails", "work", "home", "other"),
 		multiValuedOf("phoneNumbers", "work", "home", "mobile", "fax", "pager", "other"),
 		attr("groups", "complex", multi, set("mutability", "readOnly"), sub(
-			attr("value", "string", set("mutability", "readOnly")), attr("$ref", "reference", set("mutability", "readOnly")),
+			attr("value", "string", set("mutability", "readOnly")), attr("$ref", "reference", set("mutability", "readOnly"), set("referenceTypes", []string{"Group"})),
 			attr("display", "string", set("mutability", "readOnly")), attr("type", "string", set("mutability", "readOnly")))),
 	}
 	group := []map[string]any{
 		attr("displayName", "string", set("required", true), set("uniqueness", "server")),
 		attr("members", "complex", multi, sub(attr("value", "string", set("mutability", "immutable")),
-			attr("$ref", "reference", set("mutability", "immutable")), attr("display", "string", set("mutability", "readOnly")),
+			attr("$ref", "reference", set("mutability", "immutable"), set("referenceTypes", []string{"User", "Group"})), attr("display", "string", set("mutability", "readOnly")),
 			attr("type", "string", set("mutability", "immutable")))),
 	}
 	ent := []map[string]any{
 		attr("employeeNumber", "string"), attr("costCenter", "string"), attr("organization", "string"),
 		attr("division", "string"), attr("department", "string"),
-		attr("manager", "complex", sub(attr("value", "string"), attr("$ref", "reference"), attr("displayName", "string", set("mutability", "readOnly")))),
+		attr("manager", "complex", sub(attr("value", "string"), attr("$ref", "reference", set("referenceTypes", []string{"User"})), attr("displayName", "string", set("mutability", "readOnly")))),
 	}
 	mk := func(id, name, desc string, attrs []map[string]any) map[string]any {
 		return map[string]any{"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:Schema"}, "id": id, "name": name,

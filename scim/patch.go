@@ -87,6 +87,23 @@ func isSchemaURN(s string) bool {
 }
 
 func patchPath(res map[string]any, op, path string, v any) error {
+	if isSchemaURN(path) && !strings.EqualFold(path, UserSchema) && !strings.EqualFold(path, GroupSchema) {
+		// The whole extension: removed, or its attributes set one by one.
+		if op == "remove" {
+			delete(res, keyOf(res, path))
+			return nil
+		}
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return badRequest("invalidValue", "%s needs an object value", path)
+		}
+		for k, x := range obj {
+			if err := patchPath(res, op, path+":"+k, x); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	p, err := filter.ParsePath([]byte(path))
 	if err != nil {
 		return badRequest("invalidPath", "path %q: %v", path, err)

@@ -86,13 +86,7 @@ func (c *call) render(r Resource, gs []group) map[string]any {
 		m = map[string]any{}
 	}
 	m["id"] = r.ID
-	if _, ok := m[keyOf(m, "schemas")]; !ok {
-		if r.Kind == KindUser {
-			m["schemas"] = []any{UserSchema}
-		} else {
-			m["schemas"] = []any{GroupSchema}
-		}
-	}
+	m[keyOf(m, "schemas")] = schemasOf(r.Kind, m)
 	if r.Kind == KindUser {
 		var refs []any
 		for _, g := range groupsOf(r.ID, gs) {
@@ -110,6 +104,27 @@ func (c *call) render(r Resource, gs []group) map[string]any {
 		"location":     c.base + "/" + r.Kind + "s/" + r.ID,
 	}
 	return m
+}
+
+// schemasOf lists the core schema and the extensions the resource holds data of, as RFC 7643
+// §3 requires, whatever the client sent (an extension emptied by PATCH is no longer listed).
+func schemasOf(kind string, m map[string]any) []any {
+	core := UserSchema
+	if kind == KindGroup {
+		core = GroupSchema
+	}
+	out := []any{core}
+	for k, v := range m {
+		if ext, ok := v.(map[string]any); ok && strings.HasPrefix(strings.ToLower(k), "urn:") && isSchemaURN(k) {
+			if len(ext) == 0 {
+				delete(m, k)
+				continue
+			}
+			out = append(out, k)
+		}
+	}
+	slices.SortFunc(out[1:], func(a, b any) int { return strings.Compare(a.(string), b.(string)) })
+	return out
 }
 
 // project applies the attributes and excludedAttributes parameters (RFC 7644 §3.4.2.5) to the
@@ -166,15 +181,54 @@ func nameEquality(e filter.Expression, kind string) (string, bool) {
 	}
 	v, ok := ae.CompareValue.(string)
 	want := "userName"
-	if kind == KindGroup {
+	switch kind {
+	case "":
+		return "", false
+	case KindGroup:
 		want = "displayName"
 	}
 	return strings.ToLower(v), ok && strings.EqualFold(ae.AttributePath.AttributeName, want)
 }
 
 func (s *Server) list(c *call, w http.ResponseWriter, r *http.Request) error {
+	return s.query(c, w, r, r.URL.Query())
+}
+
+// search is POST …/.search (RFC 7644 §3.4.3): the query parameters in a SearchRequest body, so
+// that a filter need not appear in URLs and their logs.
+func (s *Server) search(c *call, w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		Schemas            []string `json:"schemas"`
+		Attributes         []string `json:"attributes"`
+		ExcludedAttributes []string `json:"excludedAttributes"`
+		Filter             string   `json:"filter"`
+		StartIndex         *int     `json:"startIndex"`
+		Count              *int     `json:"count"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		return badRequest("invalidSyntax", "the body is not a SearchRequest: %v", err)
+	}
+	q := url.Values{}
+	if req.Filter != "" {
+		q.Set("filter", req.Filter)
+	}
+	if len(req.Attributes) > 0 {
+		q.Set("attributes", strings.Join(req.Attributes, ","))
+	}
+	if len(req.ExcludedAttributes) > 0 {
+		q.Set("excludedAttributes", strings.Join(req.ExcludedAttributes, ","))
+	}
+	if req.StartIndex != nil {
+		q.Set("startIndex", strconv.Itoa(*req.StartIndex))
+	}
+	if req.Count != nil {
+		q.Set("count", strconv.Itoa(*req.Count))
+	}
+	return s.query(c, w, r, q)
+}
+
+func (s *Server) query(c *call, w http.ResponseWriter, r *http.Request, q url.Values) error {
 	ctx := r.Context()
-	q := r.URL.Query()
 	var expr filter.Expression
 	if f := strings.TrimSpace(q.Get("filter")); f != "" {
 		var err error
@@ -206,9 +260,16 @@ func (s *Server) list(c *call, w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	} else {
-		var err error
-		if rs, err = s.cfg.Store.ListSCIMResources(ctx, c.t.key, c.kind); err != nil {
-			return err
+		kinds := []string{c.kind}
+		if c.kind == "" { // POST /.search: every resource type
+			kinds = []string{KindUser, KindGroup}
+		}
+		for _, k := range kinds {
+			more, err := s.cfg.Store.ListSCIMResources(ctx, c.t.key, k)
+			if err != nil {
+				return err
+			}
+			rs = append(rs, more...)
 		}
 	}
 	gs, err := s.groups(ctx, c)
@@ -482,7 +543,7 @@ func (s *Server) syncGroup(ctx context.Context, c *call, res Resource, m map[str
 		if id == "" || seen[id] {
 			continue
 		}
-		u, err := s.cfg.Store.GetSCIMResource(ctx, c.t.key, KindUser, id)
+		_, err := s.cfg.Store.GetSCIMResource(ctx, c.t.key, KindUser, id)
 		if errors.Is(err, connectdir.ErrNoRows) {
 			return res, gs, badRequest("invalidValue", "members: no user %s", id)
 		}
@@ -490,9 +551,13 @@ func (s *Server) syncGroup(ctx context.Context, c *call, res Resource, m map[str
 			return res, gs, err
 		}
 		seen[id] = true
-		var um map[string]any
-		_ = json.Unmarshal([]byte(u.JSON), &um)
-		members = append(members, map[string]any{"value": id, "display": str(get(um, "userName")), "type": "User"})
+		// Kept as sent ($ref, display, type), without the nulls Entra ID sends for unset ones.
+		for k, v := range em {
+			if v == nil {
+				delete(em, k)
+			}
+		}
+		members = append(members, em)
 	}
 	delete(m, keyOf(m, "members"))
 	if len(members) > 0 {

@@ -61,12 +61,14 @@ func New(cfg Config) *Server {
 	for _, kind := range []string{KindUser, KindGroup} {
 		base := Prefix + kind + "s"
 		s.mux.Handle("GET "+base, s.authed(kind, s.list))
+		s.mux.Handle("POST "+base+"/.search", s.authed(kind, s.search))
 		s.mux.Handle("POST "+base, s.authed(kind, s.create))
 		s.mux.Handle("GET "+base+"/{id}", s.authed(kind, s.get))
 		s.mux.Handle("PUT "+base+"/{id}", s.authed(kind, s.replace))
 		s.mux.Handle("PATCH "+base+"/{id}", s.authed(kind, s.patch))
 		s.mux.Handle("DELETE "+base+"/{id}", s.authed(kind, s.delete))
 	}
+	s.mux.Handle("POST "+Prefix+".search", s.authed("", s.search))
 	// A known path with a method it does not take answers 405 in SCIM's error format (a GET
 	// pattern alone would make net/http answer in plain text).
 	for _, p := range []string{"ServiceProviderConfig", "ResourceTypes", "ResourceTypes/{name}", "Schemas", "Schemas/{urn}", "Users", "Users/{id}", "Groups", "Groups/{id}"} {
