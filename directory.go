@@ -32,6 +32,10 @@ type Quotas struct {
 	Instances         int // instances per account: ServiceQuotaExceededException beyond
 	UsersPerInstance  int // LimitExceededException beyond
 	GroupsPerInstance int // user hierarchy groups per instance: LimitExceededException beyond
+	// Predefined attributes and security profiles per instance (the defaults included):
+	// LimitExceededException beyond.
+	AttributesPerInstance       int
+	SecurityProfilesPerInstance int
 }
 
 // checkQuota refuses the creation of one more resource when count has reached quota.

@@ -122,6 +122,12 @@ func (d *Directory) CreatePredefinedAttribute(ctx context.Context, a PredefinedA
 		} else if !errors.Is(err, ErrNoRows) {
 			return err
 		}
+		if err := checkQuota(KindLimitExceeded, d.Quotas.AttributesPerInstance, func() (int64, error) {
+			list, err := tx.ListPredefinedAttributes(a.InstanceID, "", d.Quotas.AttributesPerInstance)
+			return int64(len(list)), err
+		}, "predefined attributes per instance"); err != nil {
+			return err
+		}
 		err := tx.InsertPredefinedAttribute(a)
 		var c *ErrConflict
 		if errors.As(err, &c) && c.Constraint == "unique" {

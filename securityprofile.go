@@ -75,6 +75,12 @@ func (d *Directory) CreateSecurityProfile(ctx context.Context, sp SecurityProfil
 		} else if id != "" {
 			return duplicateSecurityProfile(sp.Name)
 		}
+		if err := checkQuota(KindLimitExceeded, d.Quotas.SecurityProfilesPerInstance, func() (int64, error) {
+			list, err := tx.ListSecurityProfiles(sp.InstanceID, "", d.Quotas.SecurityProfilesPerInstance)
+			return int64(len(list)), err
+		}, "security profiles per instance"); err != nil {
+			return err
+		}
 		if err := tx.InsertSecurityProfile(sp); err != nil {
 			var c *ErrConflict
 			if errors.As(err, &c) && c.Constraint == "unique" {

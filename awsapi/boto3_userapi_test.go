@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/connectdir/connectdir"
 	"github.com/connectdir/connectdir/internal/testserver"
 )
 
@@ -22,7 +23,8 @@ func TestBoto3UserAPI(t *testing.T) {
 		}
 		t.Skip("this boto3 predates today's user API")
 	}
-	srv := testserver.Start(t, testserver.Options{})
+	// Quotas of 2 attributes and 5 security profiles (the 4 defaults and one), for LimitExceeded.
+	srv := testserver.Start(t, testserver.Options{Quotas: connectdir.Quotas{AttributesPerInstance: 2, SecurityProfilesPerInstance: 5}})
 	cmd := exec.CommandContext(t.Context(), python, "testdata/boto3_userapi.py")
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "AWS_") {
@@ -65,6 +67,8 @@ func TestBoto3UserAPI(t *testing.T) {
 		"UpdateUserConfig channel twice":                        {"InvalidParameterException", 400.0, true},
 		"UpdateUserConfig unknown user":                         {"ResourceNotFoundException", 404.0, true},
 		"CreatePredefinedAttribute taken name":                  {"DuplicateResourceException", 409.0, true},
+		"CreatePredefinedAttribute beyond the quota":            {"LimitExceededException", 429.0, true},
+		"CreateSecurityProfile beyond the quota":                {"LimitExceededException", 429.0, true},
 		"DescribePredefinedAttribute missing":                   {"ResourceNotFoundException", 404.0, true},
 		"UpdatePredefinedAttribute missing":                     {"ResourceNotFoundException", 404.0, true},
 		"DeletePredefinedAttribute missing":                     {"ResourceNotFoundException", 404.0, true},

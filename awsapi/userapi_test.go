@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/connect"
 	"github.com/aws/aws-sdk-go-v2/service/connect/types"
+	"github.com/connectdir/connectdir"
+	"github.com/connectdir/connectdir/internal/testserver"
 )
 
 // Tests of today's user API through aws-sdk-go-v2: UpdateUserConfig, predefined attributes,
@@ -458,5 +460,25 @@ func userAPIOps() []opCall {
 		{"DeleteSecurityProfile", func(ctx context.Context, c *connect.Client, x ids) error {
 			return ignore(c.DeleteSecurityProfile(ctx, &connect.DeleteSecurityProfileInput{InstanceId: &x.inst, SecurityProfileId: &x.sp}))
 		}},
+	}
+}
+
+// With quotas set, CreatePredefinedAttribute and CreateSecurityProfile beyond them get the
+// LimitExceededException their model lists, and create nothing.
+func TestUserAPIQuotas(t *testing.T) {
+	s := testserver.Start(t, testserver.Options{Quotas: connectdir.Quotas{AttributesPerInstance: 1, SecurityProfilesPerInstance: 5}})
+	c, ctx, inst := s.Client(), t.Context(), s.InstanceID
+	limit := exception[*types.LimitExceededException]("LimitExceededException", 429)
+	must(c.CreatePredefinedAttribute(ctx, &connect.CreatePredefinedAttributeInput{InstanceId: &inst, Name: aws.String("One"), Values: stringList("a")})).get(t)
+	_, err := c.CreatePredefinedAttribute(ctx, &connect.CreatePredefinedAttributeInput{InstanceId: &inst, Name: aws.String("Two"), Values: stringList("a")})
+	wantErr(t, "CreatePredefinedAttribute beyond the quota", err, limit)
+	must(c.CreateSecurityProfile(ctx, &connect.CreateSecurityProfileInput{InstanceId: &inst, SecurityProfileName: aws.String("Fifth")})).get(t)
+	_, err = c.CreateSecurityProfile(ctx, &connect.CreateSecurityProfileInput{InstanceId: &inst, SecurityProfileName: aws.String("Sixth")})
+	wantErr(t, "CreateSecurityProfile beyond the quota", err, limit)
+	if n := len(must(c.ListSecurityProfiles(ctx, &connect.ListSecurityProfilesInput{InstanceId: &inst})).get(t).SecurityProfileSummaryList); n != 5 {
+		t.Errorf("%d security profiles, want 5", n)
+	}
+	if n := len(must(c.ListPredefinedAttributes(ctx, &connect.ListPredefinedAttributesInput{InstanceId: &inst})).get(t).PredefinedAttributeSummaryList); n != 1 {
+		t.Errorf("%d attributes, want 1", n)
 	}
 }

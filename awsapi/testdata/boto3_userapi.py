@@ -61,6 +61,8 @@ refused("UpdateUserConfig unknown user", client.update_user_config, InstanceId=i
 # Predefined attributes
 client.create_predefined_attribute(InstanceId=inst, Name="Language", Values={"StringList": ["English", "French"]})
 client.create_predefined_attribute(InstanceId=inst, Name="Product", Values={"StringList": ["Phones"]})
+refused("CreatePredefinedAttribute beyond the quota", client.create_predefined_attribute, InstanceId=inst, Name="Third",
+        Values={"StringList": ["x"]})
 seen["describe_attribute"] = client.describe_predefined_attribute(InstanceId=inst, Name="Language")["PredefinedAttribute"]["Values"]
 pages = client.get_paginator("list_predefined_attributes").paginate(InstanceId=inst, PaginationConfig={"PageSize": 1})
 seen["attribute_pages"] = [[a["Name"] for a in p["PredefinedAttributeSummaryList"]] for p in pages]
@@ -104,6 +106,7 @@ seen["attributes_left"] = [a["Name"] for a in client.list_predefined_attributes(
 sp = client.create_security_profile(InstanceId=inst, SecurityProfileName="Py Leads", Description="leads",
                                     Permissions=["Users.View", "BasicAgentAccess"])["SecurityProfileId"]
 client.update_security_profile(InstanceId=inst, SecurityProfileId=sp, Permissions=["Users.View", "Users.Edit"])
+refused("CreateSecurityProfile beyond the quota", client.create_security_profile, InstanceId=inst, SecurityProfileName="Py Extra")
 seen["permissions"] = client.list_security_profile_permissions(InstanceId=inst, SecurityProfileId=sp)["Permissions"]
 client.update_user_security_profiles(InstanceId=inst, UserId=user, SecurityProfileIds=[sp])
 refused("CreateSecurityProfile taken name", client.create_security_profile, InstanceId=inst, SecurityProfileName="Agent")

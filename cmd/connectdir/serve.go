@@ -48,6 +48,8 @@ func serveCommand() *cli.Command {
 			&cli.IntFlag{Name: "quota-instances", Usage: "instances per account; beyond, CreateInstance gets ServiceQuotaExceededException (0: no limit)", Sources: cli.EnvVars("CONNECTDIR_QUOTA_INSTANCES")},
 			&cli.IntFlag{Name: "quota-users", Usage: "users per instance; beyond, CreateUser gets LimitExceededException (0: no limit)", Sources: cli.EnvVars("CONNECTDIR_QUOTA_USERS")},
 			&cli.IntFlag{Name: "quota-groups", Usage: "user hierarchy groups per instance; beyond, CreateUserHierarchyGroup gets LimitExceededException (0: no limit)", Sources: cli.EnvVars("CONNECTDIR_QUOTA_GROUPS")},
+			&cli.IntFlag{Name: "quota-attributes", Usage: "predefined attributes per instance; beyond, CreatePredefinedAttribute gets LimitExceededException (0: no limit)", Sources: cli.EnvVars("CONNECTDIR_QUOTA_ATTRIBUTES")},
+			&cli.IntFlag{Name: "quota-security-profiles", Usage: "security profiles per instance, the 4 defaults included; beyond, CreateSecurityProfile gets LimitExceededException (0: no limit)", Sources: cli.EnvVars("CONNECTDIR_QUOTA_SECURITY_PROFILES")},
 			&cli.StringSliceFlag{Name: "cors-origins", Usage: "origins (scheme://host[:port], comma-separated) whose browser pages may call the API; default any, as requests are authorized by signature, never by cookie", Sources: cli.EnvVars("CONNECTDIR_CORS_ORIGINS")},
 			&cli.DurationFlag{Name: "console-session-idle", Value: 8 * time.Hour, Usage: "sign a console session out after this long unused", Sources: cli.EnvVars("CONNECTDIR_CONSOLE_SESSION_IDLE")},
 			&cli.DurationFlag{Name: "read-timeout", Value: 30 * time.Second, Usage: "longest a request may take to arrive, body included; a body still arriving then is cut", Sources: cli.EnvVars("CONNECTDIR_READ_TIMEOUT")},
@@ -200,7 +202,8 @@ func serve(ctx context.Context, cmd *cli.Command) error {
 		return err
 	}
 	defer dir.Store.Close()
-	dir.Quotas = connectdir.Quotas{Instances: int(cmd.Int("quota-instances")), UsersPerInstance: int(cmd.Int("quota-users")), GroupsPerInstance: int(cmd.Int("quota-groups"))}
+	dir.Quotas = connectdir.Quotas{Instances: int(cmd.Int("quota-instances")), UsersPerInstance: int(cmd.Int("quota-users")), GroupsPerInstance: int(cmd.Int("quota-groups")),
+		AttributesPerInstance: int(cmd.Int("quota-attributes")), SecurityProfilesPerInstance: int(cmd.Int("quota-security-profiles"))}
 	inst, err := dir.Bootstrap(ctx)
 	if err != nil {
 		return fmt.Errorf("bootstrap: %w", err)
