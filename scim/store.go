@@ -13,6 +13,9 @@ import (
 type Store interface {
 	InsertSCIMToken(ctx context.Context, t Token) error
 	SCIMTokenByHash(ctx context.Context, hash string) (Token, error)
+	ListSCIMTokens(ctx context.Context) ([]Token, error) // oldest first
+	// DeleteSCIMToken revokes a token at once: every request looks its token up.
+	DeleteSCIMToken(ctx context.Context, id string) error
 
 	GetSCIMResource(ctx context.Context, target, kind, id string) (Resource, error)
 	SCIMResourceByName(ctx context.Context, target, kind, nameLC string) (Resource, error)

@@ -42,6 +42,41 @@ func (s *Store) SCIMTokenByHash(ctx context.Context, hash string) (scim.Token, e
 	return t, noRows(err)
 }
 
+// ListSCIMTokens returns every token (hashes, not tokens), oldest first.
+func (s *Store) ListSCIMTokens(ctx context.Context) ([]scim.Token, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT id, hash, target, config, created_us FROM scim_tokens ORDER BY created_us, id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []scim.Token
+	for rows.Next() {
+		var t scim.Token
+		var us int64
+		if err := rows.Scan(&t.ID, &t.Hash, &t.Target, &t.Config, &us); err != nil {
+			return nil, err
+		}
+		t.Created = time.UnixMicro(us).UTC()
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// DeleteSCIMToken deletes a token, or returns ErrNoRows.
+func (s *Store) DeleteSCIMToken(ctx context.Context, id string) error {
+	res, err := s.scimExec(ctx, `DELETE FROM scim_tokens WHERE id = $1`, id)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		if err == nil {
+			err = connectdir.ErrNoRows
+		}
+		return err
+	}
+	return nil
+}
+
 const scimResourceCols = `target, kind, id, name_lc, external_id, connect_id, resource, applied, version, created_us, modified_us`
 
 func scanSCIMResource(sc interface{ Scan(...any) error }) (scim.Resource, error) {

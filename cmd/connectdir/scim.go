@@ -81,6 +81,47 @@ connectdir), with the credentials of the standard AWS configuration chain as the
 					&cli.FloatFlag{Name: "rps", Value: -1, Usage: "Connect calls per second, retries included (0: no limit; default: 2 against another endpoint, no limit for this server)"},
 				), clientFlags("", "")...),
 				Action: createSCIMToken,
+			}, {
+				Name:  "list",
+				Usage: "list tokens: id, creation time, target (never the token)",
+				Flags: storeFlags(),
+				Action: func(ctx context.Context, cmd *cli.Command) error {
+					dir, st, err := openSCIMStore(ctx, cmd)
+					if err != nil {
+						return err
+					}
+					defer dir.Store.Close()
+					toks, err := st.ListSCIMTokens(ctx)
+					if err != nil {
+						return err
+					}
+					for _, t := range toks {
+						fmt.Printf("%s\t%s\t%s\n", t.ID, t.Created.Format("2006-01-02T15:04:05Z"), t.Target)
+					}
+					return nil
+				},
+			}, {
+				Name:      "delete",
+				Usage:     "revoke a token by id; requests with it are refused at once (its target's SCIM ids stay)",
+				ArgsUsage: "ID",
+				Flags:     storeFlags(),
+				Action: func(ctx context.Context, cmd *cli.Command) error {
+					if cmd.Args().Len() != 1 {
+						return errors.New("give the id of one token (see scim token list)")
+					}
+					dir, st, err := openSCIMStore(ctx, cmd)
+					if err != nil {
+						return err
+					}
+					defer dir.Store.Close()
+					if err := st.DeleteSCIMToken(ctx, cmd.Args().First()); errors.Is(err, connectdir.ErrNoRows) {
+						return fmt.Errorf("no token %s", cmd.Args().First())
+					} else if err != nil {
+						return err
+					}
+					fmt.Fprintln(os.Stderr, "deleted")
+					return nil
+				},
 			}},
 		}, {
 			Name:  "log",

@@ -87,6 +87,30 @@ func TestSCIMCommands(t *testing.T) {
 	if strings.Contains(log, token) {
 		t.Fatal("the log shows the token")
 	}
+
+	// Revoked, the token is refused at once.
+	listed := stdout(t, func() error {
+		return newApp().Run(ctx, []string{"connectdir", "scim", "token", "list", "--data", data})
+	})
+	id, _, _ := strings.Cut(listed, "\t")
+	if strings.Count(listed, "\n") != 1 || !strings.Contains(listed, "local/"+inst) || strings.Contains(listed, token) {
+		t.Fatalf("token list:\n%s", listed)
+	}
+	if err := newApp().Run(ctx, []string{"connectdir", "scim", "token", "delete", "--data", data, id}); err != nil {
+		t.Fatal(err)
+	}
+	req, _ = http.NewRequest("GET", endpoint+"/scim/v2/Users", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	if resp, err = http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 401 {
+		t.Fatalf("a deleted token got %d", resp.StatusCode)
+	}
+	if err := newApp().Run(ctx, []string{"connectdir", "scim", "token", "delete", "--data", data, id}); err == nil {
+		t.Fatal("deleting a deleted token succeeded")
+	}
 	stop()
 	select {
 	case <-served:
