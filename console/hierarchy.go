@@ -188,7 +188,6 @@ func (c *console) hierarchyPage(q *req) {
 		row := rowOf(tree, n, levels)
 		d.Current = &row
 		depth = n.Level
-		ids = append(ids, n.ID)
 	}
 	if depth < len(levels) {
 		d.NextLevel = levels[depth].Name
@@ -223,7 +222,6 @@ func (c *console) hierarchyPage(q *req) {
 		d.Children[i].Users = counts[d.Children[i].ID]
 	}
 	if cur := d.Current; cur != nil {
-		cur.Users = counts[cur.ID]
 		if err := c.members(q, &d); err != nil {
 			q.fail(c, err)
 			return
@@ -257,17 +255,22 @@ func (c *console) members(q *req, d *hierarchyData) error {
 	if err != nil {
 		return err
 	}
-	if d.DirectOnly {
+	// The members' search counts one of the two numbers; a group without subgroups has one.
+	switch {
+	case cur.Children == 0:
+		cur.Users, cur.Direct = d.Members.Total, d.Members.Total
+	case d.DirectOnly:
 		cur.Direct = d.Members.Total
-		return nil
+		n, err := q.userCounts([]string{cur.ID}, true)
+		cur.Users = n[cur.ID]
+		return err
+	default:
+		cur.Users = d.Members.Total
+		n, err := q.userCounts([]string{cur.ID}, false)
+		cur.Direct = n[cur.ID]
+		return err
 	}
-	if cur.Children == 0 {
-		cur.Direct = cur.Users
-		return nil
-	}
-	direct, err := q.userCounts([]string{cur.ID}, false)
-	cur.Direct = direct[cur.ID]
-	return err
+	return nil
 }
 
 // refreshGroups forgets the session's group tree, so that the next page reads it again: for
