@@ -56,7 +56,7 @@ func (d *Directory) ImportAccessKey(ctx context.Context, id, secret, userName st
 	if err != nil {
 		return AccessKey{}, err
 	}
-	k := AccessKey{ID: id, SecretEncrypted: sealed, UserName: userName, CreatedTime: d.now()}
+	k := AccessKey{ID: id, SecretEncrypted: sealed, UserName: userName, CreatedTime: d.now(), Active: true}
 	err = d.update(ctx, func(tx Tx) error {
 		old, err := tx.GetAccessKey(id)
 		if err == nil {
@@ -88,9 +88,39 @@ func (d *Directory) AccessKeySecret(ctx context.Context, id string) (secret, use
 	if err != nil {
 		return "", "", false, err
 	}
+	if !k.Active {
+		return "", "", false, nil
+	}
 	secret, err = d.Sealer.Open(id, k.SecretEncrypted)
 	return secret, k.UserName, err == nil, err
 }
+
+// DeleteAccessKey removes a key for good. Servers refuse it within KeyRecheck.
+func (d *Directory) DeleteAccessKey(ctx context.Context, id string) error {
+	return d.keyChange(ctx, id, func(tx Tx) error { return tx.DeleteAccessKey(id) })
+}
+
+// SetAccessKeyActive disables a key (refused as if unknown, within KeyRecheck) or enables it again.
+func (d *Directory) SetAccessKeyActive(ctx context.Context, id string, active bool) error {
+	return d.keyChange(ctx, id, func(tx Tx) error { return tx.SetAccessKeyActive(id, active) })
+}
+
+func (d *Directory) keyChange(ctx context.Context, id string, fn func(Tx) error) error {
+	err := d.update(ctx, fn)
+	if errors.Is(err, ErrNoRows) {
+		return Errorf(KindNotFound, "no access key %s", id)
+	}
+	return err
+}
+
+// RecordAccessKeyUse notes that key id signed an accepted request at when.
+func (d *Directory) RecordAccessKeyUse(ctx context.Context, id string, when time.Time) error {
+	return d.update(ctx, func(tx Tx) error { return tx.TouchAccessKey(id, when) })
+}
+
+// KeyRecheck is how long a server trusts what it read of an access key before reading it
+// again: a deleted or disabled key is refused by every server sharing the store within it.
+const KeyRecheck = 500 * time.Millisecond
 
 // CheckMasterKey makes sure the Sealer opens the access keys already in the store: servers
 // sharing a store (replicas on PostgreSQL) must share the master key, and a mismatch is better

@@ -210,4 +210,9 @@ type AccessKey struct {
 	// for the instance user of that username, as the real service does for the calling IAM user.
 	UserName    string
 	CreatedTime time.Time
+	// Active is false for a disabled key: refused like an unknown one, but kept, to enable again.
+	Active bool
+	// LastUsedTime is when the key last signed an accepted request, to the minute (servers
+	// record a use at most once a minute per key); zero when never.
+	LastUsedTime time.Time
 }

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/connectdir/connectdir"
@@ -31,7 +32,7 @@ type Server struct {
 	log      *slog.Logger
 	verifier *sigv4.Verifier
 
-	keys sync.Map // access key id → cachedKey: keys are never rotated in place, so a hit stays true
+	keys sync.Map // access key id → *cachedKey, read again from the store after KeyRecheck
 
 	// throttle, when set, is the request rate of the whole account: the real service limits an
 	// account per region, whichever of its keys signs.
@@ -45,7 +46,20 @@ type Server struct {
 	handler  http.Handler
 }
 
-type cachedKey struct{ secret, userName string }
+// cachedKey is what the server last read of a key. A key's secret never changes in place, but
+// the key may be disabled or deleted by `connectdir keys` on any machine: an entry older than
+// connectdir.KeyRecheck is read again, so a revoked key stops working on every replica within
+// it, at the cost of one primary-key read per key per KeyRecheck.
+type cachedKey struct {
+	secret, userName string
+	checked          time.Time
+	// usedWritten is when this server last recorded a use of the key in the store: at most
+	// once per keyUseInterval, so that accepted requests cost no write.
+	usedWritten atomic.Int64 // unix nanoseconds
+}
+
+// keyUseInterval is how often, at most, a server records in the store that a key was used.
+const keyUseInterval = time.Minute
 
 // Options configures a Server.
 type Options struct {
@@ -160,15 +174,43 @@ func (s *Server) Calls(op, outcome string) int {
 }
 
 func (s *Server) secret(ctx context.Context, id string) (string, bool, error) {
-	if k, ok := s.keys.Load(id); ok {
-		return k.(cachedKey).secret, true, nil
+	if v, ok := s.keys.Load(id); ok {
+		if k := v.(*cachedKey); time.Since(k.checked) < connectdir.KeyRecheck {
+			return k.secret, true, nil
+		}
 	}
 	secret, userName, ok, err := s.dir.AccessKeySecret(ctx, id)
-	if err != nil || !ok {
-		return "", ok, err
+	if err != nil {
+		return "", false, err
 	}
-	s.keys.Store(id, cachedKey{secret, userName})
+	if !ok {
+		s.keys.Delete(id) // deleted or disabled since it was read
+		return "", false, nil
+	}
+	k := &cachedKey{secret: secret, userName: userName, checked: time.Now()}
+	if v, ok := s.keys.Load(id); ok {
+		k.usedWritten.Store(v.(*cachedKey).usedWritten.Load())
+	}
+	s.keys.Store(id, k)
 	return secret, true, nil
+}
+
+// keyUsed records, at most once per keyUseInterval, that key id signed an accepted request, for
+// `connectdir keys list`. A failure to record is logged, not the request's.
+func (s *Server) keyUsed(ctx context.Context, id string) {
+	v, ok := s.keys.Load(id)
+	if !ok {
+		return
+	}
+	k := v.(*cachedKey)
+	now := time.Now()
+	last := k.usedWritten.Load()
+	if now.UnixNano()-last < int64(keyUseInterval) || !k.usedWritten.CompareAndSwap(last, now.UnixNano()) {
+		return
+	}
+	if err := s.dir.RecordAccessKeyUse(ctx, id, now); err != nil {
+		s.log.Warn("recording an access key's use", "access_key_id", id, "err", err)
+	}
 }
 
 // handlerFunc is one operation: it gets the validated request and returns the output shape
@@ -314,8 +356,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, name string, h ha
 	}
 	rq := &request{r: r}
 	if k, ok := s.keys.Load(keyID); ok {
-		rq.caller = k.(cachedKey).userName
+		rq.caller = k.(*cachedKey).userName
 	}
+	s.keyUsed(r.Context(), keyID)
 	if r.Body != nil {
 		if rq.body, err = io.ReadAll(r.Body); err != nil {
 			return writeError(w, r, s.log, unreadBody(err))

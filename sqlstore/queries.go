@@ -742,22 +742,57 @@ func (t *tx) InsertAccessKey(k connectdir.AccessKey) error {
 func scanKey(sc interface{ Scan(...any) error }) (connectdir.AccessKey, error) {
 	var k connectdir.AccessKey
 	var created int64
-	err := sc.Scan(&k.ID, &k.SecretEncrypted, &k.UserName, &created)
+	var lastUsed sql.NullInt64
+	err := sc.Scan(&k.ID, &k.SecretEncrypted, &k.UserName, &created, &k.Active, &lastUsed)
 	k.CreatedTime = fromUS(created)
+	if lastUsed.Valid {
+		k.LastUsedTime = fromUS(lastUsed.Int64)
+	}
 	return k, err
 }
 
+const keyColumns = `id, secret_sealed, user_name, created_us, active, last_used_us`
+
 func (t *tx) GetAccessKey(id string) (connectdir.AccessKey, error) {
-	k, err := scanKey(t.row(`SELECT id, secret_sealed, user_name, created_us FROM access_keys WHERE id = $1`, id))
+	k, err := scanKey(t.row(`SELECT `+keyColumns+` FROM access_keys WHERE id = $1`, id))
 	return k, noRows(err)
 }
 
 func (t *tx) ListAccessKeys() ([]connectdir.AccessKey, error) {
-	rows, err := t.query(`SELECT id, secret_sealed, user_name, created_us FROM access_keys ORDER BY created_us, id`)
+	rows, err := t.query(`SELECT ` + keyColumns + ` FROM access_keys ORDER BY created_us, id`)
 	if err != nil {
 		return nil, err
 	}
 	return collect(rows, scanKey)
+}
+
+func (t *tx) DeleteAccessKey(id string) error {
+	return t.changedOne(t.exec(`DELETE FROM access_keys WHERE id = $1`, id))
+}
+
+func (t *tx) SetAccessKeyActive(id string, active bool) error {
+	return t.changedOne(t.exec(`UPDATE access_keys SET active = $2 WHERE id = $1`, id, active))
+}
+
+func (t *tx) TouchAccessKey(id string, when time.Time) error {
+	// Never moves back: replicas write their own, possibly older, observations.
+	_, err := t.exec(`UPDATE access_keys SET last_used_us = $2 WHERE id = $1 AND (last_used_us IS NULL OR last_used_us < $2)`, id, us(when))
+	return err
+}
+
+// changedOne turns a statement that changed no row into ErrNoRows.
+func (t *tx) changedOne(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return connectdir.ErrNoRows
+	}
+	return nil
 }
 
 func (t *tx) InsertFederationToken(instanceID, userID string, accessHash, refreshHash []byte, tok connectdir.FederationToken) error {

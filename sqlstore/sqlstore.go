@@ -92,7 +92,9 @@ func migrate(ctx context.Context, db *sql.DB, d goose.Dialect, dir string, opts 
 	if err != nil {
 		return err
 	}
-	p, err := goose.NewProvider(d, db, sub, opts...)
+	// Migration numbers are handed out per change and land in any order: a database already at
+	// a higher number must still take a lower one that arrives later.
+	p, err := goose.NewProvider(d, db, sub, append([]goose.ProviderOption{goose.WithAllowOutofOrder(true)}, opts...)...)
 	if err != nil {
 		return err
 	}
