@@ -76,9 +76,9 @@ type Tx interface {
 	InsertAccessKey(AccessKey) error
 	GetAccessKey(id string) (AccessKey, error)
 	ListAccessKeys() ([]AccessKey, error)
-	DeleteAccessKey(id string) error                // ErrNoRows when there is no such key
+	DeleteAccessKey(id string) error                 // ErrNoRows when there is no such key
 	SetAccessKeyActive(id string, active bool) error // ErrNoRows when there is no such key
-	TouchAccessKey(id string, when time.Time) error // records a use; never moves last use back
+	TouchAccessKey(id string, when time.Time) error  // records a use; never moves last use back
 	InsertFederationToken(instanceID, userID string, accessHash, refreshHash []byte, tok FederationToken) error
 
 	ProficiencyTx

@@ -734,8 +734,8 @@ func tagsByIDSQL(n int) string {
 // ---- credentials ----
 
 func (t *tx) InsertAccessKey(k connectdir.AccessKey) error {
-	_, err := t.exec(`INSERT INTO access_keys (id, secret_sealed, user_name, created_us) VALUES ($1,$2,$3,$4)`,
-		k.ID, k.SecretEncrypted, k.UserName, us(k.CreatedTime))
+	_, err := t.exec(`INSERT INTO access_keys (id, secret_sealed, user_name, created_us, active) VALUES ($1,$2,$3,$4,$5)`,
+		k.ID, k.SecretEncrypted, k.UserName, us(k.CreatedTime), k.Active)
 	return err
 }
 

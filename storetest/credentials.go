@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/connectdir/connectdir"
 )
@@ -165,6 +166,25 @@ func testAccessKeys(t *testing.T, e *env) {
 		wantConflict(t, "InsertAccessKey of a taken id", e.write(t, func(tx connectdir.Tx) error { return tx.InsertAccessKey(dup) }), "unique")
 		list := read(t, e, func(tx connectdir.Tx) ([]connectdir.AccessKey, error) { return tx.ListAccessKeys() })
 		equal(t, "ListAccessKeys (oldest first)", list, []connectdir.AccessKey{early, late})
+
+		// Disable, record uses (never moving back), enable, delete.
+		used := e.clock.Advance()
+		e.update(t, func(tx connectdir.Tx) error {
+			if err := tx.SetAccessKeyActive(late.ID, true); err != nil {
+				return err
+			}
+			if err := tx.TouchAccessKey(late.ID, used); err != nil {
+				return err
+			}
+			return tx.TouchAccessKey(late.ID, used.Add(-time.Minute))
+		})
+		late.Active, late.LastUsedTime = true, used
+		got := read(t, e, func(tx connectdir.Tx) (connectdir.AccessKey, error) { return tx.GetAccessKey(late.ID) })
+		equal(t, "GetAccessKey after enable and uses", got, late)
+		e.update(t, func(tx connectdir.Tx) error { return tx.DeleteAccessKey(early.ID) })
+		wantNoRows(t, "GetAccessKey of a deleted key", readErr(t, e, func(tx connectdir.Tx) (connectdir.AccessKey, error) { return tx.GetAccessKey(early.ID) }))
+		wantNoRows(t, "DeleteAccessKey of a deleted key", e.write(t, func(tx connectdir.Tx) error { return tx.DeleteAccessKey(early.ID) }))
+		wantNoRows(t, "SetAccessKeyActive of a missing key", e.write(t, func(tx connectdir.Tx) error { return tx.SetAccessKeyActive("AKIAMISSING", false) }))
 	})
 
 	t.Run("Directory", func(t *testing.T) {
