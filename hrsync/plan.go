@@ -147,13 +147,15 @@ func (p *Plan) Empty() bool { return p.Calls() == 0 }
 type PlanOptions struct {
 	Prune       bool
 	Concurrency int
+	// Parents caches the parents of hierarchy groups between runs (see GroupCache); nil: none.
+	Parents *GroupCache
 }
 
 // MakePlan reads the instance and compares it with d. Problems of the desired state against the
 // instance (a profile it lacks, an email on a SAML instance) are all reported together as
 // RowErrors, before anything is written.
 func MakePlan(ctx context.Context, c *connect.Client, instanceID string, d *Desired, opt PlanOptions) (*Plan, error) {
-	inst, err := ReadInstance(ctx, c, instanceID, ReadOptions{Concurrency: opt.Concurrency, GroupTags: d.Fields&FieldGroupTags != 0})
+	inst, err := ReadInstance(ctx, c, instanceID, ReadOptions{Concurrency: opt.Concurrency, GroupTags: d.Fields&FieldGroupTags != 0, Parents: opt.Parents})
 	if err != nil {
 		return nil, err
 	}

@@ -54,8 +54,11 @@ type CurrentUser struct {
 type ReadOptions struct {
 	Concurrency int
 	// GroupTags asks for each group to be described, for its tags, even where its parent is
-	// already known from another group's path.
+	// already known from another group's path or the cache.
 	GroupTags bool
+	// Parents, when set, gives the parents of groups met before, so that only new groups are
+	// described; it learns those. The caller saves it.
+	Parents *GroupCache
 }
 
 // ReadInstance reads an instance's hierarchy, profiles and users:
@@ -158,13 +161,23 @@ func currentUser(s types.UserSearchSummary) *CurrentUser {
 // resolveGroups finds every group's parent and path by describing groups, users' groups first.
 func (in *Instance) resolveGroups(ctx context.Context, c *connect.Client, first []string, opt ReadOptions) error {
 	var mu sync.Mutex
-	known := map[string]bool{} // parent known
+	known := map[string]bool{}     // parent known
+	described := map[string]bool{} // each group is described at most once
+	if opt.Parents != nil {
+		for gid, g := range in.Groups {
+			// A cached parent the listing lacks means the cache is stale: ask.
+			if p, ok := opt.Parents.parent(gid); ok && (p == "" || in.Groups[p] != nil) {
+				g.ParentID, known[gid] = p, true
+			}
+		}
+	}
 	describe := func(ids []string) error {
 		g, ctx := errgroup.WithContext(ctx)
 		g.SetLimit(max(1, opt.Concurrency))
 		for _, gid := range ids {
 			mu.Lock()
-			skip := known[gid] && !opt.GroupTags
+			skip := described[gid] || known[gid] && !opt.GroupTags
+			described[gid] = true
 			mu.Unlock()
 			if skip || in.Groups[gid] == nil {
 				continue
@@ -208,6 +221,9 @@ func (in *Instance) resolveGroups(ctx context.Context, c *connect.Client, first 
 	slices.Sort(rest)
 	if err := describe(rest); err != nil {
 		return err
+	}
+	if opt.Parents != nil {
+		opt.Parents.remember(in.Groups, known)
 	}
 	var pathOf func(id string, depth int) string
 	pathOf = func(id string, depth int) string {

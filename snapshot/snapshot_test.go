@@ -90,7 +90,12 @@ func TestImportExportCopy(t *testing.T) {
 	if len(p.CreateUsers) != len(want.Users) || len(p.CreateGroups) != len(want.Groups) {
 		t.Fatalf("import plan: %d users, %d groups", len(p.CreateUsers), len(p.CreateGroups))
 	}
+	described := src.API.Calls("DescribeUserHierarchyGroup", "")
 	got := export(t, cs, a)
+	// Each group is described once, for its tags; its answer names the parents too.
+	if n := src.API.Calls("DescribeUserHierarchyGroup", "") - described; n != len(want.Groups) {
+		t.Errorf("export described groups %d times, want once each (%d)", n, len(want.Groups))
+	}
 	if got.Version != snapshot.Version || want.Version != 1 {
 		t.Fatalf("versions: export %d, example %d", got.Version, want.Version)
 	}

@@ -70,7 +70,10 @@ func snapshotCommand() *cli.Command {
 					if err != nil {
 						return err
 					}
-					p, err := snapshot.Plan(ctx, c, cmd.String("instance"), s, hrsync.PlanOptions{Prune: cmd.Bool("prune"), Concurrency: int(cmd.Int("concurrency"))})
+					inst := cmd.String("instance")
+					p, err := planWithCache(cmd, c, inst, hrsync.PlanOptions{Prune: cmd.Bool("prune"), Concurrency: int(cmd.Int("concurrency"))}, func(opt hrsync.PlanOptions) (*hrsync.Plan, error) {
+						return snapshot.Plan(ctx, c, inst, s, opt)
+					})
 					if err != nil {
 						return err
 					}
@@ -104,7 +107,9 @@ func copyCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			p, err := snapshot.Plan(ctx, to, cmd.String("to"), s, hrsync.PlanOptions{Prune: cmd.Bool("prune"), Concurrency: conc})
+			p, err := planWithCache(cmd, to, cmd.String("to"), hrsync.PlanOptions{Prune: cmd.Bool("prune"), Concurrency: conc}, func(opt hrsync.PlanOptions) (*hrsync.Plan, error) {
+				return snapshot.Plan(ctx, to, cmd.String("to"), s, opt)
+			})
 			if err != nil {
 				return err
 			}

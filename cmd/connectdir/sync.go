@@ -105,7 +105,10 @@ func runSync(ctx context.Context, cmd *cli.Command) error {
 		return err
 	}
 	conc := int(cmd.Int("concurrency"))
-	p, err := hrsync.MakePlan(ctx, c, cmd.String("instance"), d, hrsync.PlanOptions{Prune: cmd.Bool("prune"), Concurrency: conc})
+	inst := cmd.String("instance")
+	p, err := planWithCache(cmd, c, inst, hrsync.PlanOptions{Prune: cmd.Bool("prune"), Concurrency: conc}, func(opt hrsync.PlanOptions) (*hrsync.Plan, error) {
+		return hrsync.MakePlan(ctx, c, inst, d, opt)
+	})
 	if err != nil {
 		return err
 	}
