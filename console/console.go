@@ -13,7 +13,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -40,6 +40,9 @@ type Config struct {
 	Endpoint string
 	// Region prefills the sign-in form.
 	Region string
+	// Endpoints are the Connect API endpoints, besides Endpoint and AWS's own, that the sign-in
+	// form may name (e.g. another connectdir); any other endpoint is refused unreached.
+	Endpoints []string
 	// Logger receives API failures; nil discards them. Secrets are never logged.
 	Logger *slog.Logger
 	// HTTPClient, if set, is used by the Connect API clients (e.g. for a custom CA).
@@ -65,6 +68,7 @@ type console struct {
 	mu       sync.Mutex
 	sessions map[string]*session
 	swept    time.Time // when evict last ran
+	signIns  *signInLimiter
 }
 
 // session is one browser's sign-in. The client holds the credentials; they never leave the server.
@@ -104,7 +108,7 @@ func New(cfg Config) http.Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	c := &console{cfg: cfg, log: log, pages: parsePages(), mux: http.NewServeMux(), sessions: map[string]*session{}}
+	c := &console{cfg: cfg, log: log, pages: parsePages(), mux: http.NewServeMux(), sessions: map[string]*session{}, signIns: newSignInLimiter()}
 	static, _ := fs.Sub(staticFS, "static")
 	c.mux.Handle("GET "+Prefix+"static/", http.StripPrefix(Prefix+"static/", http.FileServerFS(static)))
 	c.mux.HandleFunc("GET "+Prefix+"{$}", c.home)
@@ -445,40 +449,37 @@ func (c *console) login(w http.ResponseWriter, r *http.Request) {
 		fail("Access key id, secret access key, region and instance id are all required.")
 		return
 	}
-	endpoint, target := d.Endpoint, d.Endpoint
-	switch {
-	case endpoint != "":
-		u, err := url.Parse(endpoint)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			fail("The endpoint URL must be an http:// or https:// URL.")
+	if d.Endpoint != "" {
+		if msg := validEndpointURL(d.Endpoint); msg != "" {
+			fail(msg)
 			return
 		}
-		// The endpoint is shown on every page and logged: it must not carry a secret of its own.
-		if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-			fail("The endpoint URL must not contain a user name, password, query or fragment.")
-			return
-		}
-	case d.Target == "aws":
-		target = "Amazon Connect" // the SDK resolves the regional endpoint
-	default:
-		endpoint, target = c.cfg.Endpoint, "connectdir"
+	}
+	endpoint, target, msg := c.signInEndpoint(d.Target, d.Region, d.Endpoint)
+	if msg != "" {
+		fail(msg)
+		return
+	}
+	limited := signInKeys(r, d.KeyID)
+	if wait := c.signIns.attempt(limited); wait > 0 {
+		d.Error = tooMany(wait)
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Round(time.Second)/time.Second)+1))
+		c.render(w, s, http.StatusTooManyRequests, "login.html", "Sign in", "", d)
+		return
 	}
 	cfg := aws.Config{Region: d.Region, Credentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(d.KeyID, secret, ""))}
 	if c.cfg.HTTPClient != nil {
 		cfg.HTTPClient = c.cfg.HTTPClient
 	}
-	client := connect.NewFromConfig(cfg, func(o *connect.Options) {
-		if endpoint != "" {
-			o.BaseEndpoint = aws.String(endpoint)
-		}
-	})
+	client := connect.NewFromConfig(cfg, func(o *connect.Options) { o.BaseEndpoint = aws.String(endpoint) })
 	ctx, cancel := context.WithTimeout(r.Context(), 20*time.Second)
 	defer cancel()
 	if _, err := client.DescribeInstance(ctx, &connect.DescribeInstanceInput{InstanceId: aws.String(d.InstanceID)}); err != nil {
-		c.log.Info("console: sign-in refused", "key", d.KeyID, "instance", d.InstanceID, "err", apiMessage(err))
-		fail("Sign-in failed: " + apiMessage(err))
+		c.log.Info("console: sign-in refused", "key", d.KeyID, "instance", d.InstanceID, "endpoint", endpoint, "err", err)
+		fail(signInFailure(err))
 		return
 	}
+	c.signIns.succeeded(limited)
 	if s != nil {
 		c.endSession(w, r, s)
 	}

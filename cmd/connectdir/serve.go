@@ -52,6 +52,7 @@ func serveCommand() *cli.Command {
 			&cli.IntFlag{Name: "quota-security-profiles", Usage: "security profiles per instance, the 4 defaults included; beyond, CreateSecurityProfile gets LimitExceededException (0: no limit)", Sources: cli.EnvVars("CONNECTDIR_QUOTA_SECURITY_PROFILES")},
 			&cli.StringSliceFlag{Name: "cors-origins", Usage: "origins (scheme://host[:port], comma-separated) whose browser pages may call the API; default any, as requests are authorized by signature, never by cookie", Sources: cli.EnvVars("CONNECTDIR_CORS_ORIGINS")},
 			&cli.DurationFlag{Name: "console-session-idle", Value: 8 * time.Hour, Usage: "sign a console session out after this long unused", Sources: cli.EnvVars("CONNECTDIR_CONSOLE_SESSION_IDLE")},
+			&cli.StringSliceFlag{Name: "console-endpoints", Usage: "Connect API endpoints (comma-separated URLs) the console's sign-in may reach besides this server and AWS's Connect endpoints", Sources: cli.EnvVars("CONNECTDIR_CONSOLE_ENDPOINTS")},
 			&cli.DurationFlag{Name: "read-timeout", Value: 30 * time.Second, Usage: "longest a request may take to arrive, body included; a body still arriving then is cut", Sources: cli.EnvVars("CONNECTDIR_READ_TIMEOUT")},
 			&cli.DurationFlag{Name: "write-timeout", Value: 2 * time.Minute, Usage: "longest a request may take from the end of its headers to the end of its answer", Sources: cli.EnvVars("CONNECTDIR_WRITE_TIMEOUT")},
 			&cli.DurationFlag{Name: "idle-timeout", Value: 2 * time.Minute, Usage: "close a kept-alive connection idle this long", Sources: cli.EnvVars("CONNECTDIR_IDLE_TIMEOUT")},
@@ -222,7 +223,7 @@ func serve(ctx context.Context, cmd *cli.Command) error {
 	endpoint := "http://" + ln.Addr().String()
 	// The console is an API client: by default it calls this server's API over loopback.
 	mux.Handle(console.Prefix, console.New(console.Config{Endpoint: endpoint, Region: dir.Region, Logger: log,
-		SessionIdle: cmd.Duration("console-session-idle"), MaxSessions: int(cmd.Int("console-max-sessions"))}))
+		Endpoints: cmd.StringSlice("console-endpoints"), SessionIdle: cmd.Duration("console-session-idle"), MaxSessions: int(cmd.Int("console-max-sessions"))}))
 	mux.Handle("GET /{$}", http.RedirectHandler(console.Prefix, http.StatusSeeOther))
 	scimHandler, err := newSCIM(ctx, dir, endpoint, log)
 	if err != nil {
