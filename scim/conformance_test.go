@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/connect"
 	"github.com/aws/aws-sdk-go-v2/service/connect/types"
+	"github.com/connectdir/connectdir/scim"
 )
 
 // The behaviours RFC 7643/7644 require of a service provider, checked one by one besides the
@@ -297,5 +299,29 @@ func TestLogRecordsCalls(t *testing.T) {
 	}
 	if !strings.Contains(log[0].Detail, "taken") {
 		t.Fatalf("refusal logged detail %q", log[0].Detail)
+	}
+}
+
+// Entries past the retention go; the rest stay.
+func TestLogRetention(t *testing.T) {
+	e := newEnv(t, "local", mapping(t))
+	ctx := context.Background()
+	old := time.Now().Add(-31 * 24 * time.Hour)
+	for i, at := range []time.Time{old, time.Now().Add(-29 * 24 * time.Hour)} {
+		if err := e.store.AppendSCIMLog(ctx, scim.LogEntry{ID: fmt.Sprint("seeded-", i), At: at, Method: "GET", Path: "/x", Status: 200}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.do("GET", "/Users", nil, 200) // the first request after a start prunes
+	log, err := e.store.SCIMLog(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, l := range log {
+		ids = append(ids, l.ID)
+	}
+	if len(log) != 2 || log[1].ID != "seeded-1" {
+		t.Fatalf("log after pruning: %v; want the request and the 29-day-old entry", ids)
 	}
 }

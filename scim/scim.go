@@ -29,6 +29,9 @@ type Config struct {
 	// Local reaches this server's own Connect API, for tokens made without a target endpoint.
 	Local  *LocalTarget
 	Logger *slog.Logger
+	// LogRetention is how long the request log keeps an entry (default 30 days): an identity
+	// provider's full push logs two requests a user, every time.
+	LogRetention time.Duration
 }
 
 // LocalTarget is this server's API as a client sees it, with the key SCIM signs its calls with.
@@ -45,6 +48,7 @@ type Server struct {
 	mux     *http.ServeMux
 	mu      sync.Mutex
 	targets map[string]*target
+	pruned  time.Time // when the log was last pruned; under mu
 }
 
 // New returns the SCIM handler; mount it at Prefix.
@@ -52,6 +56,9 @@ func New(cfg Config) *Server {
 	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), targets: map[string]*target{}}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.cfg.LogRetention <= 0 {
+		s.cfg.LogRetention = 30 * 24 * time.Hour
 	}
 	s.mux.HandleFunc("GET "+Prefix+"ServiceProviderConfig", s.serviceProviderConfig)
 	s.mux.HandleFunc("GET "+Prefix+"ResourceTypes", s.resourceTypes)
@@ -239,7 +246,23 @@ func (s *Server) authed(kind string, h func(*call, http.ResponseWriter, *http.Re
 		if err := s.cfg.Store.AppendSCIMLog(context.WithoutCancel(ctx), e); err != nil {
 			s.log.Error("scim: log", "err", err)
 		}
+		s.pruneLog(context.WithoutCancel(ctx), start)
 	})
+}
+
+// pruneLog drops log entries past the retention, at most once an hour.
+func (s *Server) pruneLog(ctx context.Context, now time.Time) {
+	s.mu.Lock()
+	due := now.Sub(s.pruned) >= time.Hour
+	if due {
+		s.pruned = now
+	}
+	s.mu.Unlock()
+	if due {
+		if err := s.cfg.Store.PruneSCIMLog(ctx, now.Add(-s.cfg.LogRetention)); err != nil {
+			s.log.Error("scim: pruning the log", "err", err)
+		}
+	}
 }
 
 // target returns the shared state of a token's target, making its client on first use.

@@ -29,6 +29,8 @@ type Store interface {
 	AppendSCIMLog(ctx context.Context, e LogEntry) error
 	// SCIMLog returns the most recent entries, newest first.
 	SCIMLog(ctx context.Context, limit int) ([]LogEntry, error)
+	// PruneSCIMLog deletes the entries older than before.
+	PruneSCIMLog(ctx context.Context, before time.Time) error
 }
 
 // ErrStale is what PutSCIMResource returns when the row changed since it was read.

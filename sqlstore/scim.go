@@ -179,3 +179,9 @@ func (s *Store) SCIMLog(ctx context.Context, limit int) ([]scim.LogEntry, error)
 	}
 	return out, rows.Err()
 }
+
+// PruneSCIMLog deletes the log entries older than before.
+func (s *Store) PruneSCIMLog(ctx context.Context, before time.Time) error {
+	_, err := s.scimExec(ctx, `DELETE FROM scim_log WHERE at_us < $1`, before.UnixMicro())
+	return err
+}
