@@ -146,6 +146,8 @@ func TestFiltersAndPaging(t *testing.T) {
 		{`emails co "red.example"`, 4},
 		{`emails.value sw "user6@"`, 1},
 		{`emails[type eq "work" and value co "blue"]`, 3},
+		{`emails[type eq "work"].value eq "user3@blue.example.com"`, 1}, // Entra ID's form
+		{`emails[type eq "home"].value eq "user3@blue.example.com"`, 0},
 		{`displayName eq "Display user2@red.example.com"`, 1},
 		{`meta.lastModified ge "` + since + `"`, 7},
 		{`meta.lastModified gt "2999-01-01T00:00:00Z"`, 0},

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -227,12 +228,21 @@ func (s *Server) search(c *call, w http.ResponseWriter, r *http.Request) error {
 	return s.query(c, w, r, q)
 }
 
+var subAttrFilter = regexp.MustCompile(`^\s*([A-Za-z][\w:.-]*)\[(.+)\]\.([A-Za-z]\w*)\s+((?i:eq|ne|co|sw|ew|gt|ge|lt|le)\s+.+)$`)
+
 func (s *Server) query(c *call, w http.ResponseWriter, r *http.Request, q url.Values) error {
 	ctx := r.Context()
 	var expr filter.Expression
 	if f := strings.TrimSpace(q.Get("filter")); f != "" {
 		var err error
 		if expr, err = filter.ParseFilter([]byte(f)); err != nil {
+			// Entra ID matches on email as `emails[type eq "work"].value eq "x"`, which RFC 7644's
+			// grammar lacks; it means `emails[type eq "work" and value eq "x"]`.
+			if m := subAttrFilter.FindStringSubmatch(f); m != nil && !strings.Contains(strings.ToLower(m[2]), " or ") {
+				expr, err = filter.ParseFilter([]byte(m[1] + "[" + m[2] + " and " + m[3] + " " + m[4] + "]"))
+			}
+		}
+		if err != nil {
 			return badRequest("invalidFilter", "filter %q: %v", f, err)
 		}
 	}
