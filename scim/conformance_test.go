@@ -3,7 +3,9 @@ package scim_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -326,4 +328,51 @@ func TestLogRetention(t *testing.T) {
 	if len(log) != 2 || log[1].ID != "seeded-1" {
 		t.Fatalf("log after pruning: %v; want the request and the 29-day-old entry", ids)
 	}
+}
+
+// Identity providers send requests in parallel (Entra ID several at once) and retry: of
+// concurrent creates of one userName exactly one succeeds, and Connect gets one user.
+func TestConcurrentCreates(t *testing.T) {
+	e := newEnv(t, "local", mapping(t))
+	statuses := make(chan int, 16)
+	var wg sync.WaitGroup
+	for i := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			name := "same@example.com"
+			if i%2 == 1 {
+				name = fmt.Sprintf("other%d@example.com", i)
+			}
+			req, _ := http.NewRequest("POST", e.scimURL+"/Users", strings.NewReader(newUser(name)))
+			req.Header.Set("Authorization", "Bearer "+e.token)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			if i%2 == 0 {
+				statuses <- resp.StatusCode
+			} else if resp.StatusCode != 201 {
+				t.Errorf("create %s: %d", name, resp.StatusCode)
+			}
+		}()
+	}
+	wg.Wait()
+	close(statuses)
+	count := map[int]int{}
+	for s := range statuses {
+		count[s]++
+	}
+	if count[201] != 1 || count[409] != 7 {
+		t.Fatalf("concurrent creates of one userName: %v; want one 201 and seven 409", count)
+	}
+	e.mustUser("same@example.com")
+	eq(t, "SCIM users", e.do("GET", "/Users", nil, 200)["totalResults"], any(float64(9)))
+	users, err := e.connect.ListUsers(context.Background(), &connect.ListUsersInput{InstanceId: &e.instance})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eq(t, "Connect users", len(users.UserSummaryList), 9)
 }
