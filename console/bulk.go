@@ -163,6 +163,12 @@ func (c *console) copyStart(q *req) {
 			c.renderCopy(q, http.StatusUnprocessableEntity, d)
 			return
 		}
+		// The region becomes part of the endpoint's host name: only a region's shape is taken.
+		if !awsRegion.MatchString(d.Region) {
+			d.Error = "The region is written like us-east-1 or eu-west-2."
+			c.renderCopy(q, http.StatusUnprocessableEntity, d)
+			return
+		}
 		// Only Amazon Connect's own regional endpoint: no address typed here is ever called.
 		cfg := aws.Config{Region: d.Region, Credentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(d.KeyID, secret, ""))}
 		if c.cfg.HTTPClient != nil {

@@ -101,3 +101,29 @@ func TestBulkUploadConsoleCSV(t *testing.T) {
 		t.Fatalf("users after the upload: %v", err)
 	}
 }
+
+// A copy to Amazon Connect takes only a region's shape (it becomes part of a host name), and a
+// target it cannot reach is refused on the form, with no job started.
+func TestCopyTargetChecked(t *testing.T) {
+	ts := startConsole(t)
+	b := newBrowser(t, ts)
+	b.login(ts)
+	b.get("/console/copy")
+	for _, c := range []struct {
+		form url.Values
+		want string
+	}{
+		{url.Values{"target": {"here"}, "instance": {ts.InstanceID}}, "Choose the instance to copy to (not this one)."},
+		{url.Values{"target": {"here"}, "instance": {"00000000-0000-0000-0000-000000000000"}}, "The target cannot be reached with these details: ResourceNotFoundException"},
+		{url.Values{"target": {"aws"}, "access_key_id": {"AKIDEXAMPLE"}, "secret_access_key": {"x"}, "region": {"evil.example/#"}, "aws_instance": {"i"}}, "The region is written like us-east-1"},
+		{url.Values{"target": {"aws"}, "region": {"eu-west-1"}}, "give the access key id, secret access key, region and instance id"},
+	} {
+		status, body := b.post("/console/copy", c.form)
+		if status != http.StatusUnprocessableEntity || !strings.Contains(body, c.want) {
+			t.Fatalf("%v: %d, want %q\n%s", c.form, status, c.want, body)
+		}
+	}
+	if _, list := b.get("/console/jobs"); !strings.Contains(list, "No jobs yet") {
+		t.Fatalf("a refused copy started a job:\n%s", list)
+	}
+}
