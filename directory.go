@@ -631,6 +631,20 @@ func (d *Directory) ListUsers(ctx context.Context, instanceID, after string, lim
 	return list, err
 }
 
+// ListUserSummaries pages an instance's users by username with only what ListUsers answers (id,
+// ARN, username, last modification): no tags, no JSON columns to decode. Its two reads need no
+// common snapshot, so they run outside a transaction.
+func (d *Directory) ListUserSummaries(ctx context.Context, instanceID, after string, limit int) (list []User, err error) {
+	err = d.Store.Read(ctx, func(tx Tx) error {
+		if _, err := getInstance(tx, instanceID); err != nil {
+			return err
+		}
+		list, err = tx.ListUserSummaries(instanceID, after, limit)
+		return err
+	})
+	return list, err
+}
+
 // DeleteUser removes a user.
 func (d *Directory) DeleteUser(ctx context.Context, instanceID, id string) error {
 	return d.update(ctx, func(tx Tx) error {

@@ -47,6 +47,9 @@ type Tx interface {
 	UpdateUser(u User) error
 	DeleteUser(instanceID, id string) error
 	ListUsers(instanceID, after string, limit int) ([]User, error) // by Username
+	// ListUserSummaries is ListUsers with only ID, ARN, Username and the last modification: what
+	// the ListUsers call answers, read off the users table alone.
+	ListUserSummaries(instanceID, after string, limit int) ([]User, error)
 	// SearchUsers returns the users matching c, by ID, and how many match in all.
 	SearchUsers(instanceID string, c Cond, after string, limit int) ([]User, int64, error)
 	// CountUsersByGroup counts the users assigned directly to each group.

@@ -198,7 +198,7 @@ func (s *Server) listUsers(ctx context.Context, rq *request) (any, error) {
 	instanceID := rq.path("InstanceId")
 	out, next, err := listPage(rq, "ListUsers", instanceID, 100,
 		func(after string, limit int) ([]connectdir.User, error) {
-			return s.dir.ListUsers(ctx, instanceID, after, limit)
+			return s.dir.ListUserSummaries(ctx, instanceID, after, limit)
 		},
 		func(u connectdir.User) string { return u.Username },
 		func(u connectdir.User) userSummary {

@@ -124,6 +124,13 @@ func checkPlans(t *testing.T, store *sqlstore.Store, analyze func() error, expla
 		}
 		return err
 	})
+	do("ListUsers", func() error { // as the API asks
+		page, err := d.ListUserSummaries(ctx, inst, s.Users[700].Username, pageSize)
+		if err == nil && len(page) != pageSize {
+			err = fmt.Errorf("page of %d", len(page))
+		}
+		return err
+	})
 	search := func(name string, c connectdir.Cond, want int) {
 		do("SearchUsers "+name, func() error {
 			page, total, err := d.SearchUsers(ctx, inst, c, "", pageSize)

@@ -367,6 +367,20 @@ func (t *tx) ListUsers(instanceID, after string, limit int) ([]connectdir.User, 
 	return users, t.attachUserTags(instanceID, users)
 }
 
+func (t *tx) ListUserSummaries(instanceID, after string, limit int) ([]connectdir.User, error) {
+	rows, err := t.query(`SELECT id, arn, username, modified_us, region FROM users WHERE instance_id = $1 AND username > $2 ORDER BY username LIMIT $3`, instanceID, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, func(sc interface{ Scan(...any) error }) (connectdir.User, error) {
+		u := connectdir.User{InstanceID: instanceID}
+		var mod int64
+		err := sc.Scan(&u.ID, &u.ARN, &u.Username, &mod, &u.LastModifiedRegion)
+		u.LastModifiedTime = fromUS(mod)
+		return u, err
+	})
+}
+
 func (t *tx) SearchUsers(instanceID string, c connectdir.Cond, after string, limit int) ([]connectdir.User, int64, error) {
 	args := []any{instanceID}
 	where := compile(c, &args)

@@ -417,8 +417,24 @@ func testListUsers(t *testing.T, e *env) {
 				return e.d.ListUsers(ctx, f.inst.ID, after, limit)
 			}, func(u connectdir.User) string { return u.Username })
 			equal(t, "usernames through the Directory", got, want)
+			got = pageAll(t, "Directory.ListUserSummaries", limit, func(after string, limit int) ([]connectdir.User, error) {
+				return e.d.ListUserSummaries(ctx, f.inst.ID, after, limit)
+			}, func(u connectdir.User) string { return u.Username })
+			equal(t, "usernames of the summaries", got, want)
 		})
 	}
+	// A summary is the listed user's id, ARN, username and last modification.
+	sums := read(t, e, func(tx connectdir.Tx) ([]connectdir.User, error) { return tx.ListUserSummaries(f.inst.ID, "", 1000) })
+	for _, s := range sums {
+		u := e.getUser(t, f.inst.ID, s.ID)
+		equal(t, "summary of "+u.Username, s, connectdir.User{InstanceID: u.InstanceID, ID: u.ID, ARN: u.ARN, Username: u.Username,
+			LastModifiedTime: u.LastModifiedTime, LastModifiedRegion: u.LastModifiedRegion})
+	}
+	if len(sums) != len(names) {
+		t.Errorf("%d summaries of %d users", len(sums), len(names))
+	}
+	_, err := e.d.ListUserSummaries(ctx, "missing", "", 10)
+	wantKind(t, "Directory.ListUserSummaries of a missing instance", err, connectdir.KindNotFound)
 
 	// Listed users are whole, tags included.
 	all := read(t, e, func(tx connectdir.Tx) ([]connectdir.User, error) { return tx.ListUsers(f.inst.ID, "", 1000) })
@@ -436,6 +452,6 @@ func testListUsers(t *testing.T, e *env) {
 		restNames = append(restNames, u.Username)
 	}
 	equal(t, "ListUsers after a key between usernames", restNames, []string{"a.b", "a@b.c"})
-	_, err := e.d.ListUsers(ctx, "missing", "", 10)
+	_, err = e.d.ListUsers(ctx, "missing", "", 10)
 	wantKind(t, "Directory.ListUsers of a missing instance", err, connectdir.KindNotFound)
 }

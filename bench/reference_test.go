@@ -1,0 +1,285 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/connect"
+	"github.com/aws/aws-sdk-go-v2/service/connect/types"
+	"github.com/connectdir/connectdir/internal/testserver"
+	"github.com/connectdir/connectdir/sqlstore"
+)
+
+// BenchmarkReference measures the figures of issue 13 on the reference workload
+// (testserver.Reference100k and Reference10k in one database), each against a baseline measured
+// in the same run, and logs them as a table. Run it once per store:
+//
+//	go test ./bench -run '^$' -bench Reference -benchtime 1x -timeout 60m -v
+//
+// The DescribeUser figures need wrk (Debian: apt-get install wrk).
+func BenchmarkReference(b *testing.B) {
+	for _, sk := range stores() {
+		b.Run(sk.name, func(b *testing.B) {
+			store := sk.open(b).(*sqlstore.Store)
+			srv := testserver.Start(b, testserver.Options{Store: store})
+			big := testserver.Seed(b, srv.Dir, store, testserver.Reference100k)
+			small := testserver.Seed(b, srv.Dir, store, testserver.Reference10k)
+			if sk.name == "postgres" {
+				analyze(b, store)
+			}
+			e := &env{srv: srv}
+			c := e.sdkClient()
+			base := baselineLatency(b)
+			b.Logf("%s: baseline (bare handler, sequential round trip): %v", sk.name, base)
+
+			// 1. Pages.
+			for _, s := range []*testserver.Seeded{small, big} {
+				n := len(s.Users)
+				start := time.Now()
+				pages, users := walkListUsers(b, c, s.Instance.ID)
+				walk := time.Since(start)
+				if users != n {
+					b.Fatalf("ListUsers walked %d users of %d", users, n)
+				}
+				b.Logf("%s %dk: full ListUsers walk (MaxResults 1000): %d pages in %v", sk.name, n/1000, pages, walk.Round(time.Millisecond))
+			}
+			type pageCase struct {
+				name string
+				call func(s *testserver.Seeded) error
+			}
+			cases := []pageCase{
+				{"ListUsers page of 500 (middle)", func(s *testserver.Seeded) error {
+					_, err := c.ListUsers(context.Background(), &connect.ListUsersInput{InstanceId: &s.Instance.ID, MaxResults: aws.Int32(500), NextToken: middleToken(b, c, s)})
+					return err
+				}},
+				{"SearchUsers page of 500, leaf (EXACT)", func(s *testserver.Seeded) error {
+					return searchGroup(c, s, s.Leaves()[len(s.Leaves())/2].ID, types.HierarchyGroupMatchTypeExact, 1)
+				}},
+				{"SearchUsers page of 500, LevelThree subtree", func(s *testserver.Seeded) error {
+					return searchGroup(c, s, s.Groups[2][len(s.Groups[2])/2].ID, types.HierarchyGroupMatchTypeWithChildGroups, 1)
+				}},
+				{"SearchUsers page of 500, LevelOne subtree", func(s *testserver.Seeded) error {
+					return searchGroup(c, s, s.Groups[0][len(s.Groups[0])/2].ID, types.HierarchyGroupMatchTypeWithChildGroups, 500)
+				}},
+				{"SearchUsers page of 500, by tag", func(s *testserver.Seeded) error {
+					_, err := c.SearchUsers(context.Background(), &connect.SearchUsersInput{InstanceId: &s.Instance.ID, MaxResults: aws.Int32(500),
+						SearchCriteria: &types.UserSearchCriteria{StringCondition: nil, HierarchyGroupCondition: nil},
+						SearchFilter: &types.UserSearchFilter{TagFilter: &types.ControlPlaneTagFilter{AndConditions: []types.TagCondition{
+							{TagKey: aws.String("team"), TagValue: aws.String(s.Leaves()[7].Name)}}}}})
+					return err
+				}},
+			}
+			for _, pc := range cases {
+				var t10, t100 time.Duration
+				for _, s := range []*testserver.Seeded{small, big} {
+					d := timeCalls(b, 20, func() error { return pc.call(s) })
+					if s == small {
+						t10 = d
+					} else {
+						t100 = d
+					}
+				}
+				b.Logf("%s: %s: 10k %v, 100k %v, 100k/10k %.2f, 100k/baseline %.0f", sk.name, pc.name,
+					t10.Round(10*time.Microsecond), t100.Round(10*time.Microsecond), float64(t100)/float64(t10), float64(t100)/float64(base))
+			}
+
+			// 2. DescribeUser under wrk -t2 -c32, a pre-signed request replayed, against a bare
+			// handler in the same run.
+			if _, err := exec.LookPath("wrk"); err != nil {
+				b.Logf("wrk not installed: DescribeUser figures skipped (apt-get install wrk)")
+			} else {
+				bare := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					w.Header().Set("Content-Type", "application/json")
+					_, _ = w.Write(describeUserAnswer)
+				}))
+				baseRate, baseP99, _ := runWrk(b, bare.URL+"/users/x/y", nil)
+				bare.Close()
+				u := big.Users[len(big.Users)/2]
+				rec := e.presign(b, func(c *connect.Client) error {
+					_, err := c.DescribeUser(context.Background(), &connect.DescribeUserInput{InstanceId: &big.Instance.ID, UserId: &u.ID})
+					return err
+				})
+				rate, p99, non2xx := runWrk(b, rec.url, rec.header)
+				b.Logf("%s: DescribeUser wrk -t2 -c32 10s: bare handler %.0f req/s (p99 %v); server %.0f req/s (p99 %v, %d non-2xx); ratio %.2f",
+					sk.name, baseRate, baseP99, rate, p99, non2xx, rate/baseRate)
+			}
+
+			// 3. CreateUser with 32 concurrent signing clients into a SAML instance, against the
+			// same load generator on a bare handler.
+			inst := testserver.NewSAMLInstance(b, c)
+			rp, sp := testserver.ProfileIDs(b, c, inst, "Agent")
+			bareCreate := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = w.Write([]byte(`{"UserId":"8f6c1c0e-2f5e-4d8e-9a8e-2a3b4c5d6e7f","UserArn":"arn:aws:connect:us-east-1:123456789012:instance/x/agent/8f6c1c0e-2f5e-4d8e-9a8e-2a3b4c5d6e7f"}`))
+			}))
+			bareSrv := *srv
+			bareSrv.URL = bareCreate.URL
+			baseOK, _ := createLoad(b, (&env{srv: &bareSrv}).sdkClient(), inst, rp, sp, "b")
+			bareCreate.Close()
+			ok, failed := createLoad(b, c, inst, rp, sp, "u")
+			b.Logf("%s: CreateUser, 32 signing clients, %v: bare handler %.0f/s; server %.0f/s, %d non-2xx; ratio %.2f",
+				sk.name, createFor, baseOK, ok, failed, ok/baseOK)
+		})
+	}
+}
+
+// analyze gives PostgreSQL's planner statistics after the bulk load, as autovacuum would.
+func analyze(b *testing.B, store *sqlstore.Store) {
+	if err := store.Exec(context.Background(), `VACUUM ANALYZE`); err != nil {
+		b.Fatal(err)
+	}
+}
+
+func baselineLatency(b *testing.B) time.Duration {
+	bare := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(describeUserAnswer)
+	}))
+	defer bare.Close()
+	client := &http.Client{Transport: transport()}
+	return timeCalls(b, 500, func() error {
+		req, _ := http.NewRequest(http.MethodGet, bare.URL+"/users/x/y", nil)
+		return roundTrip(client, req)
+	})
+}
+
+// timeCalls runs f n times after one warm-up call and returns the mean time of a call. Failures
+// are logged, not fatal: one figure missing should not lose the others of a long run.
+func timeCalls(b *testing.B, n int, f func() error) time.Duration {
+	if err := f(); err != nil {
+		b.Logf("warm-up call failed: %v", err)
+	}
+	start := time.Now()
+	for range n {
+		if err := f(); err != nil {
+			b.Logf("call failed: %v", err)
+		}
+	}
+	return time.Since(start) / time.Duration(n)
+}
+
+func walkListUsers(b *testing.B, c *connect.Client, inst string) (pages, users int) {
+	for p := connect.NewListUsersPaginator(c, &connect.ListUsersInput{InstanceId: &inst, MaxResults: aws.Int32(1000)}); p.HasMorePages(); {
+		out, err := p.NextPage(context.Background())
+		if err != nil {
+			b.Fatal(err)
+		}
+		pages++
+		users += len(out.UserSummaryList)
+	}
+	return pages, users
+}
+
+var middleTokens sync.Map // instance → token of the page in the middle
+
+// middleToken is the NextToken of the ListUsers page halfway through an instance.
+func middleToken(b *testing.B, c *connect.Client, s *testserver.Seeded) *string {
+	if t, ok := middleTokens.Load(s.Instance.ID); ok {
+		return t.(*string)
+	}
+	var token *string
+	for range len(s.Users) / 2 / 500 {
+		out, err := c.ListUsers(context.Background(), &connect.ListUsersInput{InstanceId: &s.Instance.ID, MaxResults: aws.Int32(500), NextToken: token})
+		if err != nil {
+			b.Fatal(err)
+		}
+		token = out.NextToken
+	}
+	middleTokens.Store(s.Instance.ID, token)
+	return token
+}
+
+// searchGroup asks for one page of 500 of a group's users and checks it holds at least min.
+func searchGroup(c *connect.Client, s *testserver.Seeded, group string, match types.HierarchyGroupMatchType, min int) error {
+	out, err := c.SearchUsers(context.Background(), &connect.SearchUsersInput{InstanceId: &s.Instance.ID, MaxResults: aws.Int32(500),
+		SearchCriteria: &types.UserSearchCriteria{HierarchyGroupCondition: &types.HierarchyGroupCondition{Value: &group, HierarchyGroupMatchType: match}}})
+	if err == nil && len(out.Users) < min {
+		err = fmt.Errorf("SearchUsers %s %s: %d users", group, match, len(out.Users))
+	}
+	return err
+}
+
+var (
+	wrkRate   = regexp.MustCompile(`Requests/sec:\s+([\d.]+)`)
+	wrkP99    = regexp.MustCompile(`\n\s+99%\s+([\d.]+)(us|ms|s)`)
+	wrkNon2xx = regexp.MustCompile(`Non-2xx or 3xx responses: (\d+)`)
+)
+
+// runWrk runs wrk -t2 -c32 -d10s --latency on url with the given headers.
+func runWrk(b *testing.B, url string, h http.Header) (rate float64, p99 time.Duration, non2xx int) {
+	args := []string{"-t2", "-c32", "-d10s", "--latency"}
+	for k, vs := range h {
+		if strings.EqualFold(k, "Host") || strings.EqualFold(k, "Content-Length") {
+			continue
+		}
+		for _, v := range vs {
+			args = append(args, "-H", k+": "+v)
+		}
+	}
+	out, err := exec.Command("wrk", append(args, url)...).CombinedOutput()
+	if err != nil {
+		b.Fatalf("wrk: %v\n%s", err, out)
+	}
+	m := wrkRate.FindSubmatch(out)
+	l := wrkP99.FindSubmatch(out)
+	if m == nil || l == nil {
+		b.Fatalf("wrk output not understood:\n%s", out)
+	}
+	rate, _ = strconv.ParseFloat(string(m[1]), 64)
+	v, _ := strconv.ParseFloat(string(l[1]), 64)
+	p99 = time.Duration(v * float64(map[string]time.Duration{"us": time.Microsecond, "ms": time.Millisecond, "s": time.Second}[string(l[2])]))
+	if n := wrkNon2xx.FindSubmatch(out); n != nil {
+		non2xx, _ = strconv.Atoi(string(n[1]))
+	}
+	return rate, p99.Round(10 * time.Microsecond), non2xx
+}
+
+// createFor is how long the CreateUser load runs.
+const createFor = 10 * time.Second
+
+// createLoad runs 32 goroutines calling CreateUser through c for createFor and returns the rate
+// of successes and the number of failures.
+func createLoad(b *testing.B, c *connect.Client, inst, rp, sp, prefix string) (perSecond float64, failed int64) {
+	var ok, bad, seq atomic.Int64
+	var firstErr atomic.Value
+	deadline := time.Now().Add(createFor)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(deadline) {
+				i := seq.Add(1)
+				_, err := c.CreateUser(context.Background(), &connect.CreateUserInput{InstanceId: &inst, Username: aws.String(fmt.Sprintf("%s%07d", prefix, i)),
+					IdentityInfo:       &types.UserIdentityInfo{FirstName: aws.String("Zoë"), LastName: aws.String("O'Brien")},
+					PhoneConfig:        &types.UserPhoneConfig{PhoneType: types.PhoneTypeSoftPhone},
+					RoutingProfileId:   &rp,
+					SecurityProfileIds: []string{sp},
+					Tags:               map[string]string{"team": "load", "cost-centre": "CC-1"}})
+				if err != nil {
+					bad.Add(1)
+					firstErr.CompareAndSwap(nil, err.Error())
+					continue
+				}
+				ok.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if e := firstErr.Load(); e != nil {
+		b.Logf("first CreateUser failure: %v", e)
+	}
+	return float64(ok.Load()) / time.Since(start).Seconds(), bad.Load()
+}
