@@ -20,9 +20,16 @@ type ApplyOptions struct {
 	// Progress, when set, is told after each write call (done of total); calls made at once tell
 	// it at once.
 	Progress func(done, total int, what string)
-	// Password, when set, receives each password Apply generated, as soon as its user exists, so
-	// that an interrupted run loses none. It must be set when the plan creates users of a
-	// CONNECT_MANAGED instance without a password of their own.
+	// NewPassword, when set, gives the password of a user about to be created without one of its
+	// own on a CONNECT_MANAGED instance, durably recorded before it returns (or the one recorded
+	// for that username before, by an interrupted run): a kill at any point leaves no user whose
+	// password nobody has. It is called before the CreateUser call that uses the password.
+	NewPassword func(username string) (string, error)
+	// Password, when set and NewPassword is not, receives each password Apply generated, before
+	// the CreateUser call that uses it (so a user that exists always has its password recorded;
+	// a password of a user whose creation then failed is recorded too, harmlessly). One of the
+	// two must be set when the plan creates users of a CONNECT_MANAGED instance without a
+	// password of their own.
 	Password func(username, password string) error
 }
 
@@ -37,7 +44,7 @@ func Apply(ctx context.Context, c *connect.Client, p *Plan, opt ApplyOptions) er
 		a.groupID[path] = id
 	}
 	managed := p.inst.IdentityType == connectdir.IdentityConnectManaged
-	if managed && opt.Password == nil {
+	if managed && opt.Password == nil && opt.NewPassword == nil {
 		for _, u := range p.CreateUsers {
 			if u.Password == "" {
 				return fmt.Errorf("user %s needs a generated password: give a file to write passwords to (--passwords-out)", u.Username)
@@ -250,18 +257,6 @@ func (a *applier) createUser(ctx context.Context, u User, managed bool) {
 	if a.p.inst.IdentityType == connectdir.IdentityExistingDirectory {
 		in.DirectoryUserId = str(u.DirectoryUserID)
 	}
-	generated := ""
-	if managed {
-		in.Password = str(u.Password)
-		if u.Password == "" {
-			pw, err := GeneratePassword()
-			if err != nil {
-				a.do("create user "+u.Username, func() error { return err })
-				return
-			}
-			in.Password, generated = &pw, pw
-		}
-	}
 	a.do("create user "+u.Username, func() error {
 		if u.Hierarchy != "" {
 			gid := a.group(u.Hierarchy)
@@ -270,16 +265,37 @@ func (a *applier) createUser(ctx context.Context, u User, managed bool) {
 			}
 			in.HierarchyGroupId = &gid
 		}
+		if managed {
+			pw, err := a.password(u)
+			if err != nil {
+				return err
+			}
+			in.Password = &pw
+		}
 		out, err := a.c.CreateUser(ctx, in)
 		if err != nil {
 			return err
 		}
 		a.setUser(u.Username, aws.ToString(out.UserId))
-		if generated != "" {
-			return a.opt.Password(u.Username, generated)
-		}
 		return nil
 	})
+}
+
+// password is the password a new user of a CONNECT_MANAGED instance is created with: its own,
+// or one recorded (by NewPassword or Password) before it is returned, never after the user
+// exists.
+func (a *applier) password(u User) (string, error) {
+	switch {
+	case u.Password != "":
+		return u.Password, nil
+	case a.opt.NewPassword != nil:
+		return a.opt.NewPassword(u.Username)
+	}
+	pw, err := GeneratePassword()
+	if err != nil {
+		return "", err
+	}
+	return pw, a.opt.Password(u.Username, pw)
 }
 
 func (a *applier) updateUser(ctx context.Context, up UserUpdate) {

@@ -329,10 +329,23 @@ func TestPruneWaitsForSuccess(t *testing.T) {
 	if n := ts.API.Calls("DeleteUser", ""); n != 0 {
 		t.Fatalf("%d DeleteUser calls after a failed create", n)
 	}
+	// The password could not be recorded, so the user was not created: nobody would know it.
+	if n := ts.API.Calls("CreateUser", ""); n != 1 {
+		t.Fatalf("%d CreateUser calls, want only the first run's: a user created with a password nobody has", n)
+	}
 	// The re-run finishes the job.
-	p = sync(t, c, ts.InstanceID, d, true)
-	if len(p.CreateUsers) != 0 || len(p.DeleteUsers) != 1 {
+	p, err = hrsync.MakePlan(ctx, c, ts.InstanceID, d, hrsync.PlanOptions{Prune: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.CreateUsers) != 1 || len(p.DeleteUsers) != 1 {
 		t.Fatalf("re-run plan %+v", p)
+	}
+	if err := hrsync.Apply(ctx, c, p, hrsync.ApplyOptions{Password: func(string, string) error { return nil }}); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := hrsync.MakePlan(ctx, c, ts.InstanceID, d, hrsync.PlanOptions{Prune: true}); err != nil || !p.Empty() {
+		t.Fatalf("after the re-run: %v %+v", err, p)
 	}
 }
 

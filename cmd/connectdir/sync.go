@@ -131,18 +131,12 @@ func showAndApply(ctx context.Context, cmd *cli.Command, c *connect.Client, p *h
 	}
 	opt := hrsync.ApplyOptions{Concurrency: int(cmd.Int("concurrency")), Progress: progress(p.Calls())}
 	if out := cmd.String("passwords-out"); out != "" {
-		pw, err := openOwnerOnly(out, os.O_APPEND)
+		pf, err := openPasswordFile(out)
 		if err != nil {
 			return err
 		}
-		defer pw.Close()
-		var mu sync.Mutex
-		opt.Password = func(username, password string) error {
-			mu.Lock()
-			defer mu.Unlock()
-			_, err := fmt.Fprintf(pw, "%s,%s\n", username, password)
-			return err
-		}
+		defer pf.Close()
+		opt.NewPassword = pf.For
 	}
 	if err := hrsync.Apply(ctx, c, p, opt); err != nil {
 		return fmt.Errorf("apply stopped; run the same command again to finish:\n%w", err)
@@ -162,3 +156,69 @@ func progress(total int) func(done, total int, what string) {
 		fmt.Fprintf(os.Stderr, "[%d/%d] %s\n", done, total, what)
 	}
 }
+
+// passwordFile is --passwords-out: username,password lines, appended and flushed to disk before
+// the user they are for is created, so that a run killed at any point leaves no user without
+// its password on file. A run after an interrupted one takes the password already on file for
+// a username instead of writing another, so every user has exactly one line; a line for a user
+// whose creation never happened is harmless and is used if it is created later.
+type passwordFile struct {
+	mu   sync.Mutex
+	f    *os.File
+	have map[string]string // username → its password on file (the last line for it)
+}
+
+func openPasswordFile(path string) (*passwordFile, error) {
+	pf := &passwordFile{have: map[string]string{}}
+	cut := false
+	if b, err := os.ReadFile(path); err == nil {
+		cut = len(b) > 0 && b[len(b)-1] != '\n'
+		for line := range strings.Lines(string(b)) {
+			user, pw, ok := strings.Cut(strings.TrimRight(line, "\r\n"), ",")
+			if ok && !strings.HasSuffix(line, "\n") {
+				continue // a line cut short by a kill: its user was never created with it
+			}
+			if ok && connectdir.CheckPasswordPolicy(pw) == nil {
+				pf.have[user] = pw
+			}
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	f, err := openOwnerOnly(path, os.O_APPEND)
+	if err != nil {
+		return nil, err
+	}
+	if cut { // end the cut line, so the next one is not glued to it
+		if _, err := f.WriteString("\n"); err != nil {
+			f.Close()
+			return nil, err
+		}
+	}
+	pf.f = f
+	return pf, nil
+}
+
+// For returns the password to create username with: the one on file, or a new one, written and
+// synced first.
+func (pf *passwordFile) For(username string) (string, error) {
+	pf.mu.Lock()
+	defer pf.mu.Unlock()
+	if pw, ok := pf.have[username]; ok {
+		return pw, nil
+	}
+	pw, err := hrsync.GeneratePassword()
+	if err != nil {
+		return "", err
+	}
+	if _, err := fmt.Fprintf(pf.f, "%s,%s\n", username, pw); err != nil {
+		return "", err
+	}
+	if err := pf.f.Sync(); err != nil {
+		return "", err
+	}
+	pf.have[username] = pw
+	return pw, nil
+}
+
+func (pf *passwordFile) Close() error { return pf.f.Close() }
