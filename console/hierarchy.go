@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/connect"
 	"github.com/aws/aws-sdk-go-v2/service/connect/types"
+	"golang.org/x/sync/errgroup"
 )
 
 // userCounts counts the users in each group and, withChildren, its subgroups: SearchUsers returns
@@ -213,19 +214,22 @@ func (c *console) hierarchyPage(q *req) {
 		ids = append(ids, n.ID)
 	}
 	// Counts are read live, and only for the groups on this page; they include subgroups.
-	counts, err := q.userCounts(ids, true)
-	if err != nil {
+	// The subgroups' counts and the group's members are independent reads: made at once.
+	var counts map[string]int64
+	var g errgroup.Group
+	g.Go(func() (err error) {
+		counts, err = q.userCounts(ids, true)
+		return err
+	})
+	if d.Current != nil {
+		g.Go(func() error { return c.members(q, &d) })
+	}
+	if err := g.Wait(); err != nil {
 		q.fail(c, err)
 		return
 	}
 	for i := range d.Children {
 		d.Children[i].Users = counts[d.Children[i].ID]
-	}
-	if cur := d.Current; cur != nil {
-		if err := c.members(q, &d); err != nil {
-			q.fail(c, err)
-			return
-		}
 	}
 	title := "User hierarchy"
 	if d.Current != nil {
@@ -250,27 +254,30 @@ func (c *console) members(q *req, d *hierarchyData) error {
 	if d.DirectOnly {
 		base.Set("scope", "direct")
 	}
+	// The members' search counts one of the two numbers (a group without subgroups has one);
+	// the other is read at the same time.
+	var other map[string]int64
+	var g errgroup.Group
+	if cur.Children > 0 {
+		g.Go(func() (err error) {
+			other, err = q.userCounts([]string{cur.ID}, d.DirectOnly)
+			return err
+		})
+	}
 	var err error
 	d.Members, err = c.userTable(q, userQuery{GroupID: cur.ID, Direct: d.DirectOnly}, Prefix+"hierarchy", base)
-	if err != nil {
-		return err
+	if werr := g.Wait(); err == nil {
+		err = werr
 	}
-	// The members' search counts one of the two numbers; a group without subgroups has one.
 	switch {
 	case cur.Children == 0:
 		cur.Users, cur.Direct = d.Members.Total, d.Members.Total
 	case d.DirectOnly:
-		cur.Direct = d.Members.Total
-		n, err := q.userCounts([]string{cur.ID}, true)
-		cur.Users = n[cur.ID]
-		return err
+		cur.Users, cur.Direct = other[cur.ID], d.Members.Total
 	default:
-		cur.Users = d.Members.Total
-		n, err := q.userCounts([]string{cur.ID}, false)
-		cur.Direct = n[cur.ID]
-		return err
+		cur.Users, cur.Direct = d.Members.Total, other[cur.ID]
 	}
-	return nil
+	return err
 }
 
 // refreshGroups forgets the session's group tree, so that the next page reads it again: for
