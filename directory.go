@@ -262,8 +262,29 @@ func getSecurityProfile(tx Tx, instanceID, id string) (SecurityProfile, error) {
 
 // ---- users ----
 
-// samlUsername is the documented username alphabet of SAML instances.
-var samlUsername = regexp.MustCompile(`^[a-zA-Z0-9_\-.@]+$`)
+// usernameAlphabet is the documented username alphabet, [a-zA-Z0-9_-.\@]+.
+var usernameAlphabet = regexp.MustCompile(`^[a-zA-Z0-9_\-.@]+$`)
+
+// CheckUsername applies the API reference's username rules for an instance's identity
+// management type: characters from [a-zA-Z0-9_-.\@], "@" only in an email form
+// (testuser@example.com, not testuser@example), and at most 64 characters with SAML, 20 without
+// (the sAMAccountName bound of the directory behind the other types).
+func CheckUsername(identityType, username string) error {
+	limit := 20
+	if identityType == IdentitySAML {
+		limit = 64
+	}
+	if n := utf8.RuneCountInString(username); n > limit {
+		return invalidParam("Username must be at most %d characters for instances that use %s identity management", limit, identityType)
+	}
+	if !usernameAlphabet.MatchString(username) {
+		return invalidParam("Username must consist of characters from [a-zA-Z0-9_-.@]")
+	}
+	if strings.Contains(username, "@") && (strings.Count(username, "@") != 1 || !ValidEmail(username)) {
+		return invalidParam("Username can include @ only in an email format, such as testuser@example.com")
+	}
+	return nil
+}
 
 // CheckPasswordPolicy applies Amazon Connect's password policy: 8 to 64 characters, no
 // whitespace, with at least one lowercase letter, one uppercase letter and one digit.
@@ -312,13 +333,13 @@ func (d *Directory) checkNewUser(inst Instance, in NewUser) error {
 		if in.DirectoryUserID != "" {
 			return invalidRequest("DirectoryUserId must not be given for instances that use SAML identity management")
 		}
-		if utf8.RuneCountInString(in.Username) > 64 || !samlUsername.MatchString(in.Username) {
-			return invalidParam("Username must be at most 64 characters from [a-zA-Z0-9_-.@] for instances that use SAML identity management")
-		}
 	case IdentityExistingDirectory:
 		if in.Password != "" {
 			return invalidRequest("Password must not be given for instances that use an existing directory")
 		}
+	}
+	if err := CheckUsername(inst.IdentityManagementType, in.Username); err != nil {
+		return err
 	}
 	return d.checkIdentity(inst, in.IdentityInfo)
 }
@@ -502,6 +523,12 @@ func (d *Directory) CreateUser(ctx context.Context, in NewUser, phoneGiven bool)
 	}
 	u.ID = uuid.NewString()
 	u.ARN = inst.ARN + "/agent/" + u.ID
+	if inst.IdentityManagementType == IdentityConnectManaged {
+		// The service gives users of its own directory the id of their account there (AWS's
+		// documented describe-user output shows one); SAML users have none, and users of an
+		// existing directory the one given.
+		u.DirectoryUserID = uuid.NewString()
+	}
 	u.LastModifiedTime = d.now()
 	u.LastModifiedRegion = d.Region
 	err = d.update(ctx, func(tx Tx) error {

@@ -137,8 +137,8 @@ func (s *Server) listInstances(ctx context.Context, rq *request) (any, error) {
 	}
 	return struct {
 		InstanceSummaryList []instanceSummary
-		NextToken           string `json:",omitempty"`
-	}{out, next}, nil
+		NextToken           pageToken
+	}{out, pageToken(next)}, nil
 }
 
 func (s *Server) deleteInstance(ctx context.Context, rq *request) (any, error) {
@@ -190,7 +190,7 @@ func (s *Server) describeUser(ctx context.Context, rq *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"User": user{Id: u.ID, Arn: u.ARN, userMembers: userWire(u),
+	return map[string]any{"User": user{Id: u.ID, Arn: u.ARN, userMembers: userWire(u), Tags: u.Tags,
 		LastModifiedTime: ts(u.LastModifiedTime), LastModifiedRegion: u.LastModifiedRegion}}, nil
 }
 
@@ -209,8 +209,8 @@ func (s *Server) listUsers(ctx context.Context, rq *request) (any, error) {
 	}
 	return struct {
 		UserSummaryList []userSummary
-		NextToken       string `json:",omitempty"`
-	}{out, next}, nil
+		NextToken       pageToken
+	}{out, pageToken(next)}, nil
 }
 
 func (s *Server) deleteUser(ctx context.Context, rq *request) (any, error) {
@@ -307,13 +307,13 @@ func (s *Server) searchUsers(ctx context.Context, rq *request) (any, error) {
 				c.AgentFirstCallbackAfterContactWorkConfig = &cb
 			}
 		}
-		out[i] = userSearchSummary{Id: u.ID, Arn: u.ARN, userMembers: m}
+		out[i] = userSearchSummary{Id: u.ID, Arn: u.ARN, userMembers: m, Tags: u.Tags}
 	}
 	return struct {
 		Users                 []userSearchSummary
-		NextToken             string `json:",omitempty"`
+		NextToken             pageToken
 		ApproximateTotalCount int64
-	}{out, next, total}, nil
+	}{out, pageToken(next), total}, nil
 }
 
 // searchPaging are the paging members of the Search operations, which carry the instance in
@@ -497,8 +497,8 @@ func (s *Server) listRoutingProfiles(ctx context.Context, rq *request) (any, err
 	}
 	return struct {
 		RoutingProfileSummaryList []routingProfileSummary
-		NextToken                 string `json:",omitempty"`
-	}{out, next}, nil
+		NextToken                 pageToken
+	}{out, pageToken(next)}, nil
 }
 
 func (s *Server) describeRoutingProfile(ctx context.Context, rq *request) (any, error) {
@@ -529,8 +529,8 @@ func (s *Server) listSecurityProfiles(ctx context.Context, rq *request) (any, er
 	}
 	return struct {
 		SecurityProfileSummaryList []securityProfileSummary
-		NextToken                  string `json:",omitempty"`
-	}{out, next}, nil
+		NextToken                  pageToken
+	}{out, pageToken(next)}, nil
 }
 
 func (s *Server) describeSecurityProfile(ctx context.Context, rq *request) (any, error) {
@@ -619,8 +619,8 @@ func (s *Server) listHierarchyGroups(ctx context.Context, rq *request) (any, err
 	}
 	return struct {
 		UserHierarchyGroupSummaryList []*groupSummary
-		NextToken                     string `json:",omitempty"`
-	}{out, next}, nil
+		NextToken                     pageToken
+	}{out, pageToken(next)}, nil
 }
 
 func (s *Server) renameHierarchyGroup(ctx context.Context, rq *request) (any, error) {

@@ -1,6 +1,7 @@
 package awsapi
 
 import (
+	"encoding/json"
 	"strconv"
 	"time"
 
@@ -38,7 +39,7 @@ type phoneConfig struct {
 	PhoneType                 string `json:"PhoneType,omitempty"`
 	AutoAccept                bool   `json:"AutoAccept"`
 	AfterContactWorkTimeLimit int32  `json:"AfterContactWorkTimeLimit"`
-	DeskPhoneNumber           string `json:"DeskPhoneNumber,omitempty"`
+	DeskPhoneNumber           string `json:"DeskPhoneNumber"` // "" for soft phones, as the service sends it
 	PersistentConnection      *bool  `json:"PersistentConnection,omitempty"`
 }
 
@@ -155,10 +156,14 @@ func userWire(u connectdir.User) userMembers {
 	return m
 }
 
+// user is DescribeUser's User. The service always sends Tags, {} when there are none (AWS's
+// documented describe-user output shows "Tags": {} and "DeskPhoneNumber": ""), and scripts
+// written against it index both without checking.
 type user struct {
 	Id  string `json:"Id"`
 	Arn string `json:"Arn"`
 	userMembers
+	Tags               tagMap `json:"Tags"`
 	LastModifiedTime   *epoch `json:"LastModifiedTime,omitempty"`
 	LastModifiedRegion string `json:"LastModifiedRegion,omitempty"`
 }
@@ -176,6 +181,30 @@ type userSearchSummary struct {
 	Id  string `json:"Id"`
 	Arn string `json:"Arn"`
 	userMembers
+	Tags tagMap `json:"Tags"`
+}
+
+// tagMap is a resource's tags on the wire: {} rather than absent when there are none, as the
+// service sends them on every resource it describes.
+type tagMap map[string]string
+
+func (m tagMap) MarshalJSON() ([]byte, error) {
+	if m == nil {
+		return []byte("{}"), nil
+	}
+	return json.Marshal(map[string]string(m))
+}
+
+// pageToken is a list's NextToken on the wire: null on the last page, never absent. The
+// service sends the member with null, and clients rely on it: the aws-sdk (v2) for JavaScript
+// hands the null through, and scripts page with while (NextToken !== null).
+type pageToken string
+
+func (t pageToken) MarshalJSON() ([]byte, error) {
+	if t == "" {
+		return []byte("null"), nil
+	}
+	return json.Marshal(string(t))
 }
 
 // summary is the shape the model gives every named resource in a list: routing and security
@@ -208,7 +237,7 @@ type routingProfile struct {
 	Description              string             `json:"Description,omitempty"`
 	MediaConcurrencies       []mediaConcurrency `json:"MediaConcurrencies"`
 	DefaultOutboundQueueId   string             `json:"DefaultOutboundQueueId,omitempty"`
-	Tags                     map[string]string  `json:"Tags,omitempty"`
+	Tags                     tagMap             `json:"Tags"`
 	NumberOfAssociatedQueues int64              `json:"NumberOfAssociatedQueues"`
 	NumberOfAssociatedUsers  int64              `json:"NumberOfAssociatedUsers"`
 	IsDefault                bool               `json:"IsDefault"`
@@ -217,14 +246,14 @@ type routingProfile struct {
 }
 
 type securityProfile struct {
-	Id                     string            `json:"Id"`
-	OrganizationResourceId string            `json:"OrganizationResourceId"`
-	Arn                    string            `json:"Arn"`
-	SecurityProfileName    string            `json:"SecurityProfileName"`
-	Description            string            `json:"Description,omitempty"`
-	Tags                   map[string]string `json:"Tags,omitempty"`
-	LastModifiedTime       *epoch            `json:"LastModifiedTime,omitempty"`
-	LastModifiedRegion     string            `json:"LastModifiedRegion,omitempty"`
+	Id                     string `json:"Id"`
+	OrganizationResourceId string `json:"OrganizationResourceId"`
+	Arn                    string `json:"Arn"`
+	SecurityProfileName    string `json:"SecurityProfileName"`
+	Description            string `json:"Description,omitempty"`
+	Tags                   tagMap `json:"Tags"`
+	LastModifiedTime       *epoch `json:"LastModifiedTime,omitempty"`
+	LastModifiedRegion     string `json:"LastModifiedRegion,omitempty"`
 }
 
 type instanceSummary struct {
@@ -242,7 +271,7 @@ type instanceSummary struct {
 
 type instance struct {
 	instanceSummary
-	Tags map[string]string `json:"Tags,omitempty"`
+	Tags tagMap `json:"Tags"`
 }
 
 type hierarchyGroup struct {
@@ -251,7 +280,7 @@ type hierarchyGroup struct {
 	Name               string                   `json:"Name"`
 	LevelId            string                   `json:"LevelId"`
 	HierarchyPath      map[string]*groupSummary `json:"HierarchyPath"`
-	Tags               map[string]string        `json:"Tags,omitempty"`
+	Tags               tagMap                   `json:"Tags"`
 	LastModifiedTime   *epoch                   `json:"LastModifiedTime,omitempty"`
 	LastModifiedRegion string                   `json:"LastModifiedRegion,omitempty"`
 }

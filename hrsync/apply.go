@@ -88,7 +88,7 @@ func Apply(ctx context.Context, c *connect.Client, p *Plan, opt ApplyOptions) er
 		a.each(ctx, len(level), func(i int) {
 			g := level[i]
 			a.do("create group "+g.Path, func() error {
-				in := &connect.CreateUserHierarchyGroupInput{InstanceId: a.id, Name: aws.String(lastName(g.Path)), Tags: g.Tags}
+				in := &connect.CreateUserHierarchyGroupInput{InstanceId: a.id, Name: aws.String(lastName(g.Path)), Tags: tagsOrNil(g.Tags)}
 				if pp := parentPath(g.Path); pp != "" {
 					pid := a.group(pp)
 					if pid == "" {
@@ -252,7 +252,7 @@ func (a *applier) createUser(ctx context.Context, u User, managed bool) {
 			SecondaryEmail: str(u.SecondaryEmail), Mobile: str(u.Mobile)},
 		PhoneConfig:      phoneConfig(u.Phone),
 		RoutingProfileId: aws.String(a.p.inst.RoutingIDs[u.RoutingProfile]), SecurityProfileIds: a.securityIDs(u.SecurityProfiles),
-		Tags: u.Tags,
+		Tags: tagsOrNil(u.Tags),
 	}
 	if a.p.inst.IdentityType == connectdir.IdentityExistingDirectory {
 		in.DirectoryUserId = str(u.DirectoryUserID)
@@ -356,4 +356,13 @@ func str(s string) *string {
 		return nil
 	}
 	return &s
+}
+
+// tagsOrNil leaves an empty tag set out of a request: the model refuses Tags with no entries,
+// and the service sends "Tags": {} for an untagged resource, so a copied set is often empty.
+func tagsOrNil(tags map[string]string) map[string]string {
+	if len(tags) == 0 {
+		return nil
+	}
+	return tags
 }

@@ -98,8 +98,13 @@ func Export(ctx context.Context, c *connect.Client, instanceID string, opt Expor
 	for _, u := range users {
 		su := hrsync.User{Username: u.Username, FirstName: u.FirstName, LastName: u.LastName, Email: u.Email,
 			SecondaryEmail: u.SecondaryEmail, Mobile: u.Mobile, RoutingProfile: routing[u.RoutingID],
-			Phone: u.Phone, Tags: u.Tags, DirectoryUserID: u.DirectoryUserID, SecurityProfiles: []string{},
+			Phone: u.Phone, Tags: u.Tags, SecurityProfiles: []string{},
 			Channels: u.Channels, Proficiencies: u.Proficiencies}
+		if in.IdentityType == connectdir.IdentityExistingDirectory {
+			// Only an existing directory's ids mean anything in another instance; CONNECT_MANAGED
+			// ones are made by the server for each user.
+			su.DirectoryUserID = u.DirectoryUserID
+		}
 		if g := in.Groups[u.GroupID]; g != nil {
 			su.Hierarchy = g.Path
 		}
