@@ -267,12 +267,18 @@ var usernameAlphabet = regexp.MustCompile(`^[a-zA-Z0-9_\-.@]+$`)
 
 // CheckUsername applies the API reference's username rules for an instance's identity
 // management type: characters from [a-zA-Z0-9_-.\@], "@" only in an email form
-// (testuser@example.com, not testuser@example), and at most 64 characters with SAML, 20 without
-// (the sAMAccountName bound of the directory behind the other types).
+// (testuser@example.com, not testuser@example), at most 64 characters with SAML. The reference
+// gives 20 for "instances not using SAML": that is the sAMAccountName bound of an Active
+// Directory, applied here to EXISTING_DIRECTORY only; CONNECT_MANAGED keeps the model's 100, as
+// identity providers provision such instances with email usernames longer than 20 (Entra ID's
+// SCIM test users among them).
 func CheckUsername(identityType, username string) error {
-	limit := 20
-	if identityType == IdentitySAML {
+	limit := 100
+	switch identityType {
+	case IdentitySAML:
 		limit = 64
+	case IdentityExistingDirectory:
+		limit = 20
 	}
 	if n := utf8.RuneCountInString(username); n > limit {
 		return invalidParam("Username must be at most %d characters for instances that use %s identity management", limit, identityType)

@@ -130,3 +130,24 @@ func TestNormalizePhoneKeepsVoiceInStep(t *testing.T) {
 		t.Fatalf("desk phone without number: %v", err)
 	}
 }
+
+func TestCheckUsername(t *testing.T) {
+	for _, c := range []struct {
+		typ, name string
+		ok        bool
+	}{
+		{IdentityExistingDirectory, strings.Repeat("a", 20), true},
+		{IdentityExistingDirectory, strings.Repeat("a", 21), false},
+		{IdentitySAML, strings.Repeat("a", 64), true},
+		{IdentitySAML, strings.Repeat("a", 65), false},
+		{IdentityConnectManaged, "jane.doe@example.com", true},
+		{IdentityConnectManaged, "jane.doe@example", false},
+		{IdentityConnectManaged, "bad user!", false},
+		{IdentityExistingDirectory, "bad/user", false},
+	} {
+		err := CheckUsername(c.typ, c.name)
+		if (err == nil) != c.ok || (err != nil && KindOf(err) != KindInvalidParameter) {
+			t.Errorf("CheckUsername(%s, %q) = %v, want ok=%v", c.typ, c.name, err, c.ok)
+		}
+	}
+}
