@@ -3,6 +3,7 @@ package connectdir
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -149,4 +150,49 @@ func (d *Directory) ListAccessKeys(ctx context.Context) (keys []AccessKey, err e
 		keys[i].SecretEncrypted = nil
 	}
 	return keys, err
+}
+
+// GetSessionToken's duration bounds, STS's for an IAM user: 15 minutes to 36 hours, 12 hours
+// when none is asked for.
+const (
+	SessionMinDuration     = 15 * time.Minute
+	SessionMaxDuration     = 36 * time.Hour
+	SessionDefaultDuration = 12 * time.Hour
+)
+
+// IsSessionKeyID reports whether id is a temporary credential's (ASIA…), as AWS tells them apart.
+func IsSessionKeyID(id string) bool { return strings.HasPrefix(id, "ASIA") }
+
+// GetSessionToken issues temporary credentials for the identity userName that last duration.
+// They are stored, so that every server on the store accepts them until they expire.
+func (d *Directory) GetSessionToken(ctx context.Context, userName string, duration time.Duration) (SessionCredentials, error) {
+	id, secret := newKeyPair("ASIA")
+	now := d.now()
+	creds := SessionCredentials{AccessKeyID: id, SecretAccessKey: secret, SessionToken: RandomToken(96),
+		Expiration: now.Add(duration).Truncate(time.Second)}
+	sealed, err := d.Sealer.Seal(id, secret)
+	if err != nil {
+		return SessionCredentials{}, err
+	}
+	k := SessionKey{ID: id, SecretEncrypted: sealed, TokenHash: TokenHash(creds.SessionToken), UserName: userName,
+		CreatedTime: now, Expiration: creds.Expiration}
+	err = d.update(ctx, func(tx Tx) error { return tx.InsertSessionKey(k, now) })
+	return creds, err
+}
+
+// SessionKey returns temporary credential id, with its secret opened; ok is false for an unknown
+// id. Expiry is the caller's to judge: AWS names an expired token apart from an unknown one.
+func (d *Directory) SessionKey(ctx context.Context, id string) (k SessionKey, secret string, ok bool, err error) {
+	err = d.view(ctx, func(tx Tx) error {
+		k, err = tx.GetSessionKey(id)
+		return err
+	})
+	if errors.Is(err, ErrNoRows) {
+		return SessionKey{}, "", false, nil
+	}
+	if err != nil {
+		return SessionKey{}, "", false, err
+	}
+	secret, err = d.Sealer.Open(id, k.SecretEncrypted)
+	return k, secret, err == nil, err
 }

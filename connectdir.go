@@ -203,6 +203,23 @@ type FederationToken struct {
 
 // AccessKey is an API credential of the server; the secret is stored encrypted, never hashed,
 // because SigV4 verification needs it.
+// SessionKey is a temporary credential issued by STS GetSessionToken, as stored: the secret
+// sealed, the session token as its hash.
+type SessionKey struct {
+	ID              string
+	SecretEncrypted []byte
+	TokenHash       []byte
+	UserName        string // the identity of the long-term key that asked for it
+	CreatedTime     time.Time
+	Expiration      time.Time
+}
+
+// SessionCredentials are what GetSessionToken hands out, once.
+type SessionCredentials struct {
+	AccessKeyID, SecretAccessKey, SessionToken string
+	Expiration                                 time.Time
+}
+
 type AccessKey struct {
 	ID              string
 	SecretEncrypted []byte

@@ -53,6 +53,10 @@ func checkQuota(kind Kind, quota int, count func() (int64, error), what string) 
 	return nil
 }
 
+// CurrentTime is the directory's clock (Now, or the system's), by which the API judges the
+// expiry of what the directory issued.
+func (d *Directory) CurrentTime() time.Time { return d.now() }
+
 func (d *Directory) now() time.Time {
 	if d.Now != nil {
 		return d.Now().UTC()

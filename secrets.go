@@ -116,7 +116,11 @@ func TokenHash(token string) []byte {
 }
 
 // NewAccessKeyPair returns a fresh access key id and secret in AWS's shapes (AKIA + 16, 40 chars).
-func NewAccessKeyPair() (id, secret string) {
+func NewAccessKeyPair() (id, secret string) { return newKeyPair("AKIA") }
+
+// newKeyPair returns a key id with prefix (AKIA for long-term keys, ASIA for temporary ones, as
+// AWS tells them apart) and a secret.
+func newKeyPair(prefix string) (id, secret string) {
 	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 	b := make([]byte, 16)
 	if _, err := rand.Read(b); err != nil {
@@ -129,5 +133,5 @@ func NewAccessKeyPair() (id, secret string) {
 	if _, err := rand.Read(sec); err != nil {
 		panic(err)
 	}
-	return "AKIA" + string(b), base64.StdEncoding.EncodeToString(sec)
+	return prefix + string(b), base64.StdEncoding.EncodeToString(sec)
 }

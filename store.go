@@ -82,6 +82,9 @@ type Tx interface {
 	DeleteAccessKey(id string) error                 // ErrNoRows when there is no such key
 	SetAccessKeyActive(id string, active bool) error // ErrNoRows when there is no such key
 	TouchAccessKey(id string, when time.Time) error  // records a use; never moves last use back
+	// InsertSessionKey stores temporary credentials and drops those expired before now.
+	InsertSessionKey(k SessionKey, now time.Time) error
+	GetSessionKey(id string) (SessionKey, error)
 	InsertFederationToken(instanceID, userID string, accessHash, refreshHash []byte, tok FederationToken) error
 
 	ProficiencyTx

@@ -26,12 +26,9 @@ func python3WithBoto3(t *testing.T) string {
 	return ""
 }
 
-// An unmodified boto3 client works against the server: signing, paginators, typed exceptions,
-// timestamps.
-func TestBoto3(t *testing.T) {
-	python := python3WithBoto3(t)
-	srv := testserver.Start(t, testserver.Options{})
-	cmd := exec.CommandContext(t.Context(), python, "testdata/boto3_walkthrough.py")
+// boto3Cmd runs a Python script against srv, which it finds in CONNECTDIR_* variables.
+func boto3Cmd(t *testing.T, python string, srv *testserver.Server, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(t.Context(), python, args...)
 	// Nothing of a developer's own AWS configuration may leak in.
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "AWS_") {
@@ -41,7 +38,15 @@ func TestBoto3(t *testing.T) {
 	cmd.Env = append(cmd.Env, "CONNECTDIR_ENDPOINT="+srv.URL, "CONNECTDIR_KEY="+srv.KeyID,
 		"CONNECTDIR_SECRET="+srv.Secret, "CONNECTDIR_INSTANCE="+srv.InstanceID,
 		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
-	out, err := cmd.Output()
+	return cmd
+}
+
+// An unmodified boto3 client works against the server: signing, paginators, typed exceptions,
+// timestamps.
+func TestBoto3(t *testing.T) {
+	python := python3WithBoto3(t)
+	srv := testserver.Start(t, testserver.Options{})
+	out, err := boto3Cmd(t, python, srv, "testdata/boto3_walkthrough.py").Output()
 	if err != nil {
 		var stderr []byte
 		if ee, ok := err.(*exec.ExitError); ok {

@@ -131,7 +131,7 @@ func TestCORS(t *testing.T) {
 		{"PUT", "/users/" + inst}, {"GET", "/users-summary/" + inst}, {"POST", "/users/" + inst + "/u1/identity-info"},
 		{"DELETE", "/user-hierarchy-groups/" + inst + "/g1"}, {"POST", "/user-hierarchy-structure/" + inst},
 		{"GET", "/tags/" + "arn%3Aaws%3Aconnect%3Aus-east-1%3A123456789012%3Ainstance%2F" + inst},
-		{"POST", "/search-users"}, {"PUT", "/instance"},
+		{"POST", "/search-users"}, {"PUT", "/instance"}, {"POST", "/"}, // "/" is STS
 	} {
 		resp := preflight(s.URL+route.path, "http://page.example:8000", route.method, sdkHeaders)
 		h := resp.Header

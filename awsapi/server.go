@@ -31,8 +31,11 @@ type Server struct {
 	dir      *connectdir.Directory
 	log      *slog.Logger
 	verifier *sigv4.Verifier
+	// stsVerifier checks the STS requests served on the same endpoint, signed for service "sts".
+	stsVerifier *sigv4.Verifier
 
-	keys sync.Map // access key id → *cachedKey, read again from the store after KeyRecheck
+	keys     sync.Map // access key id → *cachedKey, read again from the store after KeyRecheck
+	sessions sync.Map // temporary access key id → cachedSession: rows never change; expiry is checked on use
 
 	// throttle, when set, is the request rate of the whole account: the real service limits an
 	// account per region, whichever of its keys signs.
@@ -90,6 +93,7 @@ func New(dir *connectdir.Directory, opt Options) *Server {
 		s.throttle = rate.NewLimiter(rate.Limit(opt.ThrottleRPS), burst)
 	}
 	s.verifier = &sigv4.Verifier{Service: "connect", Region: dir.Region, Secret: s.secret}
+	s.stsVerifier = &sigv4.Verifier{Service: "sts", Region: dir.Region, Secret: s.secret}
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "connectdir_api_requests_total", Help: "Connect API requests by operation and outcome (exception name or OK).",
 	}, []string{"operation", "outcome"})
@@ -171,28 +175,6 @@ func (s *Server) Calls(op, outcome string) int {
 		}
 	}
 	return total
-}
-
-func (s *Server) secret(ctx context.Context, id string) (string, bool, error) {
-	if v, ok := s.keys.Load(id); ok {
-		if k := v.(*cachedKey); time.Since(k.checked) < connectdir.KeyRecheck {
-			return k.secret, true, nil
-		}
-	}
-	secret, userName, ok, err := s.dir.AccessKeySecret(ctx, id)
-	if err != nil {
-		return "", false, err
-	}
-	if !ok {
-		s.keys.Delete(id) // deleted or disabled since it was read
-		return "", false, nil
-	}
-	k := &cachedKey{secret: secret, userName: userName, checked: time.Now()}
-	if v, ok := s.keys.Load(id); ok {
-		k.usedWritten.Store(v.(*cachedKey).usedWritten.Load())
-	}
-	s.keys.Store(id, k)
-	return secret, true, nil
 }
 
 // keyUsed records, at most once per keyUseInterval, that key id signed an accepted request, for
@@ -307,6 +289,8 @@ func (s *Server) routes() *http.ServeMux {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = io.WriteString(w, "ok\n")
 	})
+	// STS shares the endpoint: its Query protocol posts forms to the root, where Connect has no route.
+	mux.HandleFunc("POST /{$}", s.sts)
 	for name, h := range s.operations() {
 		op, ok := model.Lookup(name)
 		if !ok {
@@ -338,7 +322,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, name string, h ha
 		// Verification reads the whole body to hash it: bound it first.
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	}
-	keyID, err := s.verifier.Verify(r)
+	caller, err := s.authenticate(r, s.verifier)
 	if err != nil {
 		if re := (*sigv4.ReadError)(nil); errors.As(err, &re) {
 			// A client error, not an internal one: every operation lists InvalidRequestException.
@@ -354,11 +338,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, name string, h ha
 	if s.throttle != nil && !s.throttle.Allow() {
 		return writeError(w, r, s.log, connectdir.Errorf(connectdir.KindThrottled, "Rate exceeded"))
 	}
-	rq := &request{r: r}
-	if k, ok := s.keys.Load(keyID); ok {
-		rq.caller = k.(*cachedKey).userName
+	rq := &request{r: r, caller: caller.userName}
+	if !caller.session {
+		s.keyUsed(r.Context(), caller.keyID)
 	}
-	s.keyUsed(r.Context(), keyID)
 	if r.Body != nil {
 		if rq.body, err = io.ReadAll(r.Body); err != nil {
 			return writeError(w, r, s.log, unreadBody(err))

@@ -809,6 +809,24 @@ func (t *tx) changedOne(res sql.Result, err error) error {
 	return nil
 }
 
+func (t *tx) InsertSessionKey(k connectdir.SessionKey, now time.Time) error {
+	if _, err := t.exec(`DELETE FROM session_credentials WHERE expires_us < $1`, us(now)); err != nil {
+		return err
+	}
+	_, err := t.exec(`INSERT INTO session_credentials (id, secret_sealed, token_hash, user_name, created_us, expires_us) VALUES ($1,$2,$3,$4,$5,$6)`,
+		k.ID, k.SecretEncrypted, k.TokenHash, k.UserName, us(k.CreatedTime), us(k.Expiration))
+	return err
+}
+
+func (t *tx) GetSessionKey(id string) (connectdir.SessionKey, error) {
+	var k connectdir.SessionKey
+	var created, expires int64
+	err := t.row(`SELECT id, secret_sealed, token_hash, user_name, created_us, expires_us FROM session_credentials WHERE id = $1`, id).
+		Scan(&k.ID, &k.SecretEncrypted, &k.TokenHash, &k.UserName, &created, &expires)
+	k.CreatedTime, k.Expiration = fromUS(created), fromUS(expires)
+	return k, noRows(err)
+}
+
 func (t *tx) InsertFederationToken(instanceID, userID string, accessHash, refreshHash []byte, tok connectdir.FederationToken) error {
 	_, err := t.exec(`INSERT INTO federation_tokens (access_hash, refresh_hash, instance_id, user_id, access_exp, refresh_exp) VALUES ($1,$2,$3,$4,$5,$6)`,
 		accessHash, refreshHash, instanceID, userID, us(tok.AccessTokenExpiration), us(tok.RefreshTokenExpiration))

@@ -248,3 +248,31 @@ func testFederationTokens(t *testing.T, e *env) {
 	must(t, "InsertFederationToken reusing a deleted user's hashes", insert(u2.ID, h("a1"), h("r1")))
 	wantConflict(t, "InsertFederationToken of a live user's hash", insert(u2.ID, h("a3"), h("r9")), "unique")
 }
+
+func testSessionKeys(t *testing.T, e *env) {
+	ctx := t.Context()
+	now := e.clock.Advance()
+	old := connectdir.SessionKey{ID: "ASIAOLD0000000000001", SecretEncrypted: []byte{1, 0, 2}, TokenHash: connectdir.TokenHash("old"),
+		UserName: "admin", CreatedTime: now.Add(-2 * time.Hour), Expiration: now.Add(-time.Hour)}
+	cur := connectdir.SessionKey{ID: "ASIACUR0000000000001", SecretEncrypted: []byte{3, 0, 4}, TokenHash: connectdir.TokenHash("cur"),
+		UserName: "admin", CreatedTime: now, Expiration: now.Add(time.Hour)}
+	e.update(t, func(tx connectdir.Tx) error { return tx.InsertSessionKey(old, old.CreatedTime) })
+	e.update(t, func(tx connectdir.Tx) error { return tx.InsertSessionKey(cur, now) })
+	equal(t, "GetSessionKey", read(t, e, func(tx connectdir.Tx) (connectdir.SessionKey, error) { return tx.GetSessionKey(cur.ID) }), cur)
+	wantNoRows(t, "GetSessionKey of one expired before the last insert", readErr(t, e, func(tx connectdir.Tx) (connectdir.SessionKey, error) { return tx.GetSessionKey(old.ID) }))
+	wantConflict(t, "InsertSessionKey of a taken id", e.write(t, func(tx connectdir.Tx) error { return tx.InsertSessionKey(cur, now) }), "unique")
+
+	creds, err := e.d.GetSessionToken(ctx, "admin", 15*time.Minute)
+	must(t, "GetSessionToken", err)
+	if !connectdir.IsSessionKeyID(creds.AccessKeyID) || creds.SessionToken == "" || !creds.Expiration.After(e.d.CurrentTime()) {
+		t.Errorf("GetSessionToken = %+v", creds)
+	}
+	k, secret, ok, err := e.d.SessionKey(ctx, creds.AccessKeyID)
+	must(t, "SessionKey", err)
+	if !ok || secret != creds.SecretAccessKey || k.UserName != "admin" || !bytes.Equal(k.TokenHash, connectdir.TokenHash(creds.SessionToken)) {
+		t.Errorf("SessionKey = %+v %q %v", k, secret, ok)
+	}
+	if _, _, ok, err := e.d.SessionKey(ctx, "ASIAUNKNOWN000000001"); ok || err != nil {
+		t.Errorf("SessionKey of an unknown id: ok %v, err %v", ok, err)
+	}
+}

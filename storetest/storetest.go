@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) connectdir.Store) {
 		{"DirectoryTags", testDirectoryTags},
 		{"AccessKeys", testAccessKeys},
 		{"FederationTokens", testFederationTokens},
+		{"SessionKeys", testSessionKeys},
 		{"Rollback", testRollback},
 		{"ViewSnapshot", testViewSnapshot},
 		{"ViewReadOnly", testViewReadOnly},
