@@ -105,8 +105,8 @@ func (s *Server) listPredefinedAttributes(ctx context.Context, rq *request) (any
 	}
 	return struct {
 		PredefinedAttributeSummaryList []predefinedAttributeSummary
-		NextToken                      string `json:",omitempty"`
-	}{out, next}, nil
+		NextToken                      pageToken
+	}{out, pageToken(next)}, nil
 }
 
 type attributeSearchCriteria struct {
@@ -177,9 +177,9 @@ func (s *Server) searchPredefinedAttributes(ctx context.Context, rq *request) (a
 	}
 	return struct {
 		PredefinedAttributes  []predefinedAttribute
-		NextToken             string `json:",omitempty"`
+		NextToken             pageToken
 		ApproximateTotalCount int64
-	}{out, next, total}, nil
+	}{out, pageToken(next), total}, nil
 }
 
 func (s *Server) updatePredefinedAttribute(ctx context.Context, rq *request) (any, error) {
@@ -268,10 +268,10 @@ func (s *Server) listUserProficiencies(ctx context.Context, rq *request) (any, e
 	}
 	return struct {
 		UserProficiencyList []userProficiency
-		NextToken           string `json:",omitempty"`
+		NextToken           pageToken
 		LastModifiedTime    *epoch `json:",omitempty"`
 		LastModifiedRegion  string `json:",omitempty"`
-	}{out, next, ts(list.LastModifiedTime), list.LastModifiedRegion}, nil
+	}{out, pageToken(next), ts(list.LastModifiedTime), list.LastModifiedRegion}, nil
 }
 
 // proficiencyPageKey orders proficiencies as the store lists them: by name, then value.

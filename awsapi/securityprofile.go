@@ -64,8 +64,8 @@ func (s *Server) listSecurityProfilePermissions(ctx context.Context, rq *request
 	}
 	return struct {
 		Permissions        []string
-		NextToken          string `json:",omitempty"`
+		NextToken          pageToken
 		LastModifiedTime   *epoch `json:",omitempty"`
 		LastModifiedRegion string `json:",omitempty"`
-	}{out, next, ts(sp.LastModifiedTime), sp.LastModifiedRegion}, nil
+	}{out, pageToken(next), ts(sp.LastModifiedTime), sp.LastModifiedRegion}, nil
 }

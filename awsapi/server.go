@@ -10,6 +10,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"runtime/debug"
 	"slices"
@@ -434,4 +435,9 @@ func (s *Server) input(r *http.Request, op string, raw []byte, b bindings) (map[
 		}
 	}
 	return in, body, nil
+}
+
+// Operations lists the Connect operations served, by model name.
+func (s *Server) Operations() []string {
+	return slices.Sorted(maps.Keys(s.operations()))
 }
