@@ -744,6 +744,10 @@ func (d *Directory) UpdateUserPhoneConfig(ctx context.Context, instanceID, id st
 
 // UpdateUserRoutingProfile assigns a user's routing profile.
 func (d *Directory) UpdateUserRoutingProfile(ctx context.Context, instanceID, id, routingProfileID string) error {
+	if routingProfileID == "" {
+		// A user always has a routing profile; "" would reach the store as a broken reference.
+		return invalidParam("RoutingProfileId must not be empty")
+	}
 	return d.modifyUser(ctx, instanceID, id, func(tx Tx, _ Instance, u *User) error {
 		if err := checkProfiles(tx, instanceID, routingProfileID, nil); err != nil {
 			return err
