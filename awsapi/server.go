@@ -120,7 +120,7 @@ func New(dir *connectdir.Directory, opt Options) *Server {
 // found in the log.
 func (s *Server) recoverPanics(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rw := &answered{ResponseWriter: w}
+		rw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			p := recover()
 			if p == nil {
@@ -130,8 +130,8 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 				panic(p) // a deliberate abort, which net/http handles quietly
 			}
 			s.log.Error("panic serving request", "method", r.Method, "path", r.URL.Path,
-				"request_id", w.Header().Get("X-Amzn-RequestId"), "panic", p, "stack", string(debug.Stack()))
-			if rw.wrote {
+				"request_id", w.Header().Get(requestIDHeader), "panic", p, "stack", string(debug.Stack()))
+			if rw.status != 0 {
 				return // the status line is gone; the client sees a cut answer
 			}
 			writeError(w, r, s.log, connectdir.Errorf(connectdir.KindInternal, "An internal error occurred."))
@@ -139,19 +139,6 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 		next.ServeHTTP(rw, r)
 	})
 }
-
-// answered records whether a handler has begun its answer.
-type answered struct {
-	http.ResponseWriter
-	wrote bool
-}
-
-func (a *answered) WriteHeader(code int) { a.wrote = true; a.ResponseWriter.WriteHeader(code) }
-func (a *answered) Write(b []byte) (int, error) {
-	a.wrote = true
-	return a.ResponseWriter.Write(b)
-}
-func (a *answered) Unwrap() http.ResponseWriter { return a.ResponseWriter }
 
 // ServeHTTP serves the API.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
