@@ -246,22 +246,34 @@ func (in *Instance) resolveGroups(ctx context.Context, c *connect.Client, first 
 // DescribeUsers fills the identity fields SearchUsers leaves out (emails, mobile): one
 // DescribeUser call per user.
 func (in *Instance) DescribeUsers(ctx context.Context, c *connect.Client, users []*CurrentUser, concurrency int) error {
+	return in.readEach(ctx, users, concurrency, func(ctx context.Context, u *CurrentUser) (int, error) {
+		out, err := c.DescribeUser(ctx, &connect.DescribeUserInput{InstanceId: aws.String(in.ID), UserId: aws.String(u.ID)})
+		if err != nil {
+			return 0, fmt.Errorf("describing user %s: %w", u.Username, err)
+		}
+		if ii := out.User.IdentityInfo; ii != nil {
+			u.Email, u.SecondaryEmail, u.Mobile = aws.ToString(ii.Email), aws.ToString(ii.SecondaryEmail), aws.ToString(ii.Mobile)
+		}
+		u.Described = true
+		return 1, nil
+	})
+}
+
+// readEach runs read for every user, at most concurrency at once, and adds the calls of each
+// read that succeeded to in.Reads. A read writes only its own user, so it needs no lock.
+func (in *Instance) readEach(ctx context.Context, users []*CurrentUser, concurrency int, read func(context.Context, *CurrentUser) (calls int, err error)) error {
 	var mu sync.Mutex
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(max(1, concurrency))
 	for _, u := range users {
 		g.Go(func() error {
-			out, err := c.DescribeUser(ctx, &connect.DescribeUserInput{InstanceId: aws.String(in.ID), UserId: aws.String(u.ID)})
+			n, err := read(ctx, u)
 			if err != nil {
-				return fmt.Errorf("describing user %s: %w", u.Username, err)
+				return err
 			}
 			mu.Lock()
 			defer mu.Unlock()
-			in.Reads++
-			if ii := out.User.IdentityInfo; ii != nil {
-				u.Email, u.SecondaryEmail, u.Mobile = aws.ToString(ii.Email), aws.ToString(ii.SecondaryEmail), aws.ToString(ii.Mobile)
-			}
-			u.Described = true
+			in.Reads += n
 			return nil
 		})
 	}

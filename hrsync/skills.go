@@ -245,33 +245,24 @@ func DiffProficiencies(have, want []Proficiency) *ProficiencyChange {
 // ReadProficiencies fills users' proficiencies: one ListUserProficiencies call per user, since
 // no call lists them for many users.
 func (in *Instance) ReadProficiencies(ctx context.Context, c *connect.Client, users []*CurrentUser, concurrency int) error {
-	var mu sync.Mutex
-	g, ctx := errgroup.WithContext(ctx)
-	g.SetLimit(max(1, concurrency))
-	for _, u := range users {
-		g.Go(func() error {
-			var list []Proficiency
-			reads := 0
-			p := connect.NewListUserProficienciesPaginator(c, &connect.ListUserProficienciesInput{InstanceId: aws.String(in.ID), UserId: aws.String(u.ID), MaxResults: aws.Int32(100)})
-			for p.HasMorePages() {
-				out, err := p.NextPage(ctx)
-				if err != nil {
-					return fmt.Errorf("listing proficiencies of %s: %w", u.Username, err)
-				}
-				reads++
-				for _, up := range out.UserProficiencyList {
-					list = append(list, Proficiency{Attribute: aws.ToString(up.AttributeName), Value: aws.ToString(up.AttributeValue), Level: int(aws.ToFloat32(up.Level))})
-				}
+	return in.readEach(ctx, users, concurrency, func(ctx context.Context, u *CurrentUser) (int, error) {
+		var list []Proficiency
+		reads := 0
+		p := connect.NewListUserProficienciesPaginator(c, &connect.ListUserProficienciesInput{InstanceId: aws.String(in.ID), UserId: aws.String(u.ID), MaxResults: aws.Int32(100)})
+		for p.HasMorePages() {
+			out, err := p.NextPage(ctx)
+			if err != nil {
+				return 0, fmt.Errorf("listing proficiencies of %s: %w", u.Username, err)
 			}
-			sortProficiencies(list)
-			mu.Lock()
-			defer mu.Unlock()
-			in.Reads += reads
-			u.Proficiencies, u.ProficienciesRead = list, true
-			return nil
-		})
-	}
-	return g.Wait()
+			reads++
+			for _, up := range out.UserProficiencyList {
+				list = append(list, Proficiency{Attribute: aws.ToString(up.AttributeName), Value: aws.ToString(up.AttributeValue), Level: int(aws.ToFloat32(up.Level))})
+			}
+		}
+		sortProficiencies(list)
+		u.Proficiencies, u.ProficienciesRead = list, true
+		return reads, nil
+	})
 }
 
 // ReadAttributes reads the instance's predefined attributes with their values:
