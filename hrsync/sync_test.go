@@ -216,6 +216,9 @@ func TestInterruptedApplyResumes(t *testing.T) {
 	if err == nil {
 		t.Fatal("a cancelled apply reported success")
 	}
+	// CreateUser calls given up by the client may still land; the re-run must see them, as a
+	// re-run started by hand a moment later would.
+	ts.WaitIdle(t)
 	p = sync(t, c, cut, parse(t, file), false)
 	if len(p.CreateUsers) == 0 || len(p.CreateUsers) >= 200 || p.Levels != nil {
 		t.Fatalf("the resumed plan should create only what the first run did not: %d users, levels %+v", len(p.CreateUsers), p.Levels)

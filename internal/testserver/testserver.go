@@ -6,7 +6,9 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -26,6 +28,8 @@ type Server struct {
 	Dir        *connectdir.Directory
 	API        *awsapi.Server
 	HTTP       *httptest.Server
+
+	inFlight atomic.Int64 // handlers running now
 }
 
 // Options tune Start.
@@ -68,12 +72,38 @@ func Start(t testing.TB, opt Options) *Server {
 	if opt.Wrap != nil {
 		h = opt.Wrap(api, dir)
 	}
-	hs := httptest.NewServer(h)
+	s := &Server{Region: dir.Region, KeyID: key.ID, Secret: secret, InstanceID: inst.ID, Dir: dir, API: api}
+	hs := httptest.NewServer(s.count(h))
+	s.URL, s.HTTP = hs.URL, hs
 	t.Cleanup(func() {
 		hs.Close()
 		store.Close()
 	})
-	return &Server{URL: hs.URL, Region: dir.Region, KeyID: key.ID, Secret: secret, InstanceID: inst.ID, Dir: dir, API: api, HTTP: hs}
+	return s
+}
+
+func (s *Server) count(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.inFlight.Add(1)
+		defer s.inFlight.Add(-1)
+		h.ServeHTTP(w, r)
+	})
+}
+
+// WaitIdle returns once no request has been running for 200 ms. A client that gives up on a
+// request (a cancelled context) does not stop the server from finishing it, as with AWS; a test
+// that reads right after cancelling waits here so that what it reads includes those late writes.
+func (s *Server) WaitIdle(t testing.TB) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for idleSince := time.Now(); time.Since(idleSince) < 200*time.Millisecond; time.Sleep(10 * time.Millisecond) {
+		if s.inFlight.Load() != 0 {
+			idleSince = time.Now()
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the server never became idle")
+		}
+	}
 }
 
 // Client returns an aws-sdk-go-v2 Connect client for the server, signing with the admin key.
