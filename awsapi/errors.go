@@ -1,6 +1,7 @@
 package awsapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -71,6 +72,11 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		ex, body.Message = exceptions[connectdir.KindInvalidParameter], ve.Message
 	case errors.As(err, &de):
 		ex, body = exceptions[de.Kind], errorBody{Message: de.Message, ResourceType: de.ResourceType, ResourceId: de.ResourceID}
+	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
+		// The client hung up (a load generator stopping, a cancelled SDK call): nobody reads this
+		// answer and nothing failed on our side, so it is neither a 500 nor an error in the log.
+		// 499 is nginx's "client closed request"; the request log line records it.
+		ex, body.Message = exception{"ClientClosedRequest", 499}, "The client closed the request."
 	default:
 		log.Error("internal error", "request_id", RequestID(r.Context()), "method", r.Method, "path", r.URL.Path, "err", err)
 		ex, body.Message = exceptions[connectdir.KindInternal], "An internal error occurred."

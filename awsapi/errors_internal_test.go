@@ -2,6 +2,8 @@ package awsapi
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -51,5 +53,24 @@ func TestRecoverPanics(t *testing.T) {
 		if !strings.Contains(logs.String(), want) {
 			t.Errorf("log lacks %q:\n%s", want, logs.String())
 		}
+	}
+}
+
+// A store call that ended because the client hung up is not an internal error: no ERROR line,
+// no 500. The same error with the client still waiting (a deadline of our own) still is one.
+func TestClientGoneIsNotAnInternalError(t *testing.T) {
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	rec := httptest.NewRecorder()
+	name := writeError(rec, httptest.NewRequest(http.MethodGet, "/users/i/u", nil).WithContext(ctx), log, fmt.Errorf("query: %w", context.Canceled))
+	if rec.Code != 499 || name != "ClientClosedRequest" || strings.Contains(logs.String(), "level=ERROR") {
+		t.Errorf("client gone: %d %s, log %q", rec.Code, name, logs.String())
+	}
+	rec = httptest.NewRecorder()
+	name = writeError(rec, httptest.NewRequest(http.MethodGet, "/users/i/u", nil), log, fmt.Errorf("query: %w", context.Canceled))
+	if rec.Code != 500 || name != "InternalServiceException" || !strings.Contains(logs.String(), "level=ERROR") {
+		t.Errorf("client waiting: %d %s, log %q", rec.Code, name, logs.String())
 	}
 }
