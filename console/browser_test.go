@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/connect"
+	"github.com/aws/aws-sdk-go-v2/service/connect/types"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
@@ -275,4 +278,56 @@ func TestBrowserWalkthrough(t *testing.T) {
 	c.click(`//button[normalize-space()="Yes, delete"]`)
 	c.waitText(".flash.ok", "Deleted user jdoe")
 	c.waitText("h1", "Users (0)")
+}
+
+// TestBrowserSignInPicksInstance signs in with an endpoint's credentials alone: with one
+// instance the console opens it, with several it offers those ListInstances names, and another
+// is opened later without signing out.
+func TestBrowserSignInPicksInstance(t *testing.T) {
+	ts := startConsole(t)
+	c := newChrome(t, ts.URL)
+	// One instance: signed in to it.
+	c.signIn(ts, "")
+	c.waitText("header .who", ts.InstanceID)
+	c.waitText("h1", "User hierarchy")
+	c.click(`//button[normalize-space()="Sign out"]`)
+	c.waitText("h1", "Sign in")
+
+	// Two: chosen from the list, then switched without signing out.
+	ctx := context.Background()
+	second, err := ts.Client().CreateInstance(ctx, &connect.CreateInstanceInput{IdentityManagementType: types.DirectoryTypeConnectManaged,
+		InstanceAlias: aws.String("second-site"), InboundCallsEnabled: aws.Bool(true), OutboundCallsEnabled: aws.Bool(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secondID := aws.ToString(second.Id)
+	if _, err := ts.Client().UpdateUserHierarchyStructure(ctx, &connect.UpdateUserHierarchyStructureInput{InstanceId: &secondID,
+		HierarchyStructure: &types.HierarchyStructureUpdate{LevelOne: &types.HierarchyLevelUpdate{Name: aws.String("Campus")}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ts.Client().CreateUserHierarchyGroup(ctx, &connect.CreateUserHierarchyGroupInput{InstanceId: &secondID, Name: aws.String("Galway")}); err != nil {
+		t.Fatal(err)
+	}
+	c.signIn(ts, "")
+	c.waitText("h1", "Choose an instance")
+	c.waitText("header .who", "Choose an instance")
+	list := c.waitText("table.instances", "second-site ("+secondID+")")
+	if !strings.Contains(list, ts.InstanceID) {
+		t.Fatalf("the picker lacks the first instance:\n%s", list)
+	}
+	// A page of an instance, asked for before choosing, leads back to the picker.
+	c.open("/console/users")
+	c.waitText("h1", "Choose an instance")
+	c.click(`//tr[td[contains(., "second-site")]]//button[normalize-space()="Open this instance"]`)
+	c.waitText(".flash.ok", "Switched to instance second-site")
+	c.waitText("header .who", secondID)
+	c.waitText("table.groups", "Galway")
+	// The other instance, from the header, still signed in.
+	c.click(`//header//a[@title="Switch instance"]`)
+	c.waitText("h1", "Instances")
+	c.click(`//tr[td[contains(., "` + ts.InstanceID + `")]]//button[normalize-space()="Switch to this instance"]`)
+	c.waitText("header .who", ts.InstanceID)
+	if text := c.waitText("main", "User hierarchy"); strings.Contains(text, "Galway") {
+		t.Fatalf("the first instance shows the second's groups:\n%s", text)
+	}
 }

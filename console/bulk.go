@@ -25,11 +25,7 @@ const awsRPS = 2
 // jobClient is the session's client for long work: paced when it talks to Amazon Connect, and
 // retrying throttled calls rather than failing the job.
 func (q *req) jobClient() *connect.Client {
-	rps := 0.0
-	if q.s.target != "connectdir" {
-		rps = awsRPS
-	}
-	return connect.New(q.api.Options(), hrsync.Paced(rps))
+	return connect.New(q.api.Options(), hrsync.Paced(paceFor(aws.ToString(q.api.Options().BaseEndpoint))))
 }
 
 type bulkData struct {
@@ -94,6 +90,7 @@ type copyData struct {
 	KeyID     string
 	Region    string
 	AWSInst   string
+	Endpoint  string // of the other endpoint; "" for Amazon Connect's of the region
 	Describe  bool
 	Error     string
 }
@@ -145,7 +142,7 @@ func (c *console) copyStart(q *req) {
 	r := q.r
 	d := copyData{Target: r.PostFormValue("target"), Instance: r.PostFormValue("instance"), KeyID: strings.TrimSpace(r.PostFormValue("access_key_id")),
 		Region: strings.TrimSpace(r.PostFormValue("region")), AWSInst: strings.TrimSpace(r.PostFormValue("aws_instance")),
-		Describe: r.PostFormValue("describe") == "on"}
+		Endpoint: strings.TrimSpace(r.PostFormValue("endpoint")), Describe: r.PostFormValue("describe") == "on"}
 	var target *connect.Client
 	var targetInst, where string
 	switch d.Target {
@@ -169,13 +166,26 @@ func (c *console) copyStart(q *req) {
 			c.renderCopy(q, http.StatusUnprocessableEntity, d)
 			return
 		}
-		// Only Amazon Connect's own regional endpoint: no address typed here is ever called.
+		// Amazon Connect's regional endpoint (the SDK's, for the region), or one the sign-in could
+		// reach too: no other address typed here is ever called.
 		cfg := aws.Config{Region: d.Region, Credentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(d.KeyID, secret, ""))}
 		if c.cfg.HTTPClient != nil {
 			cfg.HTTPClient = c.cfg.HTTPClient
 		}
-		target = connect.NewFromConfig(cfg, hrsync.Paced(awsRPS))
-		targetInst, where = d.AWSInst, "Amazon Connect instance "+d.AWSInst+" in "+d.Region
+		opts := []func(*connect.Options){hrsync.Paced(awsRPS)}
+		where = "Amazon Connect instance " + d.AWSInst + " in " + d.Region
+		if d.Endpoint != "" {
+			endpoint := c.knownEndpoint(d.Endpoint, d.Region)
+			if endpoint == "" {
+				d.Error = "The console may only copy to Amazon Connect's endpoints of the region, this server and the endpoints its operator lists with --console-endpoints."
+				c.renderCopy(q, http.StatusUnprocessableEntity, d)
+				return
+			}
+			opts = []func(*connect.Options){hrsync.Paced(paceFor(endpoint)), func(o *connect.Options) { o.BaseEndpoint = aws.String(endpoint) }}
+			where = "instance " + d.AWSInst + " at " + endpoint
+		}
+		target = connect.NewFromConfig(cfg, opts...)
+		targetInst = d.AWSInst
 	default:
 		d.Error = "Choose where to copy to."
 		c.renderCopy(q, http.StatusUnprocessableEntity, d)

@@ -117,6 +117,9 @@ func TestCopyTargetChecked(t *testing.T) {
 		{url.Values{"target": {"here"}, "instance": {"00000000-0000-0000-0000-000000000000"}}, "The target cannot be reached with these details: ResourceNotFoundException"},
 		{url.Values{"target": {"aws"}, "access_key_id": {"AKIDEXAMPLE"}, "secret_access_key": {"x"}, "region": {"evil.example/#"}, "aws_instance": {"i"}}, "The region is written like us-east-1"},
 		{url.Values{"target": {"aws"}, "region": {"eu-west-1"}}, "give the access key id, secret access key, region and instance id"},
+		// An endpoint neither AWS's, nor this server's, nor listed by the operator is never called.
+		{url.Values{"target": {"aws"}, "access_key_id": {"AKIDEXAMPLE"}, "secret_access_key": {"x"}, "region": {"us-east-1"}, "aws_instance": {"i"},
+			"endpoint": {"http://127.0.0.1:9/"}}, "The console may only copy to Amazon Connect&#39;s endpoints of the region, this server and the endpoints its operator lists"},
 	} {
 		status, body := b.post("/console/copy", c.form)
 		if status != http.StatusUnprocessableEntity || !strings.Contains(body, c.want) {

@@ -5,9 +5,11 @@ package console
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"embed"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"html/template"
 	"io/fs"
@@ -79,7 +81,7 @@ type session struct {
 	flash    *flash
 
 	client     *connect.Client // nil until signed in
-	instanceID string
+	instanceID string          // "" until one is chosen, when the sign-in named none
 	region     string
 	target     string // shown in the header: "connectdir", "Amazon Connect" or the custom endpoint
 
@@ -109,12 +111,11 @@ func New(cfg Config) http.Handler {
 		log = slog.New(slog.DiscardHandler)
 	}
 	c := &console{cfg: cfg, log: log, pages: parsePages(), mux: http.NewServeMux(), sessions: map[string]*session{}, signIns: newSignInLimiter()}
-	static, _ := fs.Sub(staticFS, "static")
-	c.mux.Handle("GET "+Prefix+"static/", http.StripPrefix(Prefix+"static/", http.FileServerFS(static)))
+	c.mux.Handle("GET "+Prefix+"static/", http.StripPrefix(Prefix+"static/", staticHandler()))
 	c.mux.HandleFunc("GET "+Prefix+"{$}", c.home)
 	c.mux.HandleFunc("GET "+Prefix+"login", c.loginForm)
 	c.mux.HandleFunc("POST "+Prefix+"login", c.login)
-	c.handle("POST "+Prefix+"logout", c.logout)
+	c.route("POST "+Prefix+"logout", 1<<20, false, c.logout)
 
 	c.handle("GET "+Prefix+"hierarchy", c.hierarchyPage)
 	c.handle("GET "+Prefix+"hierarchy/structure", c.structureForm)
@@ -139,8 +140,8 @@ func New(cfg Config) http.Handler {
 
 	c.handle("GET "+Prefix+"hierarchy/structure/json", c.structureJSON)
 	c.handle("POST "+Prefix+"hierarchy/groups/{id}/tags", c.saveGroupTags)
-	c.handle("GET "+Prefix+"instances", c.instancesPage)
-	c.handle("POST "+Prefix+"instances", c.switchInstance)
+	c.route("GET "+Prefix+"instances", 1<<20, false, c.instancesPage)
+	c.route("POST "+Prefix+"instances", 1<<20, false, c.switchInstance)
 
 	c.handle("GET "+Prefix+"bulk", c.bulkForm)
 	c.handleLimit("POST "+Prefix+"bulk", maxUpload, c.bulkUpload)
@@ -292,6 +293,7 @@ type req struct {
 
 	tree     *groupTree
 	profiles *profileNames
+	lvls     *[]level
 }
 
 // handle registers a handler that needs a signed-in session; POSTs must carry the CSRF token.
@@ -299,6 +301,12 @@ func (c *console) handle(pattern string, fn func(*req)) { c.handleLimit(pattern,
 
 // handleLimit is handle with a bound on the size of a POST's body other than 1 MiB.
 func (c *console) handleLimit(pattern string, limit int64, fn func(*req)) {
+	c.route(pattern, limit, true, fn)
+}
+
+// route registers a handler of a signed-in session; one that needsInstance sends a session that
+// has not chosen an instance yet to the instance picker.
+func (c *console) route(pattern string, limit int64, needsInstance bool, fn func(*req)) {
 	c.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		s := c.session(r)
 		if r.Method == http.MethodPost {
@@ -319,6 +327,10 @@ func (c *console) handleLimit(pattern string, limit int64, fn func(*req)) {
 		}
 		q := &req{w: w, r: r, ctx: r.Context(), s: s, api: s.client, inst: s.instanceID, gc: s.groups}
 		c.mu.Unlock()
+		if needsInstance && q.inst == "" {
+			http.Redirect(w, r, Prefix+"instances", http.StatusSeeOther)
+			return
+		}
 		q.in = aws.String(q.inst)
 		fn(q)
 	})
@@ -445,8 +457,8 @@ func (c *console) login(w http.ResponseWriter, r *http.Request) {
 		d.Error = msg
 		c.render(w, s, http.StatusUnauthorized, "login.html", "Sign in", "", d)
 	}
-	if d.KeyID == "" || secret == "" || d.Region == "" || d.InstanceID == "" {
-		fail("Access key id, secret access key, region and instance id are all required.")
+	if d.KeyID == "" || secret == "" || d.Region == "" {
+		fail("Access key id, secret access key and region are required; the instance id is optional.")
 		return
 	}
 	if d.Endpoint != "" {
@@ -474,17 +486,39 @@ func (c *console) login(w http.ResponseWriter, r *http.Request) {
 	client := connect.NewFromConfig(cfg, func(o *connect.Options) { o.BaseEndpoint = aws.String(endpoint) })
 	ctx, cancel := context.WithTimeout(r.Context(), 20*time.Second)
 	defer cancel()
-	if _, err := client.DescribeInstance(ctx, &connect.DescribeInstanceInput{InstanceId: aws.String(d.InstanceID)}); err != nil {
+	// The credentials are checked by describing the instance named, or else by listing the
+	// instances they reach: one is signed in to at once, several are offered to choose from.
+	instance := d.InstanceID
+	var err error
+	if instance != "" {
+		_, err = client.DescribeInstance(ctx, &connect.DescribeInstanceInput{InstanceId: aws.String(instance)})
+	} else {
+		var out *connect.ListInstancesOutput
+		out, err = client.ListInstances(ctx, &connect.ListInstancesInput{MaxResults: aws.Int32(2)})
+		if err == nil && len(out.InstanceSummaryList) == 1 && aws.ToString(out.NextToken) == "" {
+			instance = aws.ToString(out.InstanceSummaryList[0].Id)
+		}
+		if err == nil && len(out.InstanceSummaryList) == 0 {
+			c.signIns.succeeded(limited) // the credentials are good
+			fail("These credentials reach no instance in " + d.Region + ".")
+			return
+		}
+	}
+	if err != nil {
 		c.log.Info("console: sign-in refused", "key", d.KeyID, "instance", d.InstanceID, "endpoint", endpoint, "err", err)
-		fail(signInFailure(err))
+		fail(signInFailure(err, d.InstanceID != ""))
 		return
 	}
 	c.signIns.succeeded(limited)
 	if s != nil {
 		c.endSession(w, r, s)
 	}
-	c.startSession(w, r, &session{client: client, instanceID: d.InstanceID, region: d.Region, target: target})
-	c.log.Info("console: signed in", "key", d.KeyID, "instance", d.InstanceID, "target", target)
+	c.startSession(w, r, &session{client: client, instanceID: instance, region: d.Region, target: target})
+	c.log.Info("console: signed in", "key", d.KeyID, "instance", instance, "target", target)
+	if instance == "" {
+		http.Redirect(w, r, Prefix+"instances", http.StatusSeeOther)
+		return
+	}
 	http.Redirect(w, r, Prefix+"hierarchy", http.StatusSeeOther)
 }
 
@@ -493,10 +527,54 @@ func (c *console) logout(q *req) {
 	http.Redirect(q.w, q.r, Prefix+"login", http.StatusSeeOther)
 }
 
+// ---- static files ----
+
+// staticHashes holds each static file's content hash, by name: pages link to
+// name?v=hash, so that a browser keeps the file for good and never asks again (embedded files
+// have no modification time, so without this a browser fetched the stylesheet on every page).
+var staticHashes = func() map[string]string {
+	m := map[string]string{}
+	_ = fs.WalkDir(staticFS, "static", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := staticFS.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		m[strings.TrimPrefix(p, "static/")] = hex.EncodeToString(sum[:8])
+		return nil
+	})
+	return m
+}()
+
+// staticURL is the URL of a static file that browsers may cache for good.
+func staticURL(name string) string { return Prefix + "static/" + name + "?v=" + staticHashes[name] }
+
+// staticHandler serves the static files: those asked for by their current hash are immutable;
+// any other request gets the hash as ETag, so a revalidation costs no body.
+func staticHandler() http.Handler {
+	sub, _ := fs.Sub(staticFS, "static")
+	files := http.FileServerFS(sub)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if hash, ok := staticHashes[r.URL.Path]; ok {
+			w.Header().Set("ETag", `"`+hash+`"`)
+			if r.URL.Query().Get("v") == hash {
+				w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+			} else {
+				w.Header().Set("Cache-Control", "no-cache")
+			}
+		}
+		files.ServeHTTP(w, r)
+	})
+}
+
 // ---- templates ----
 
 var funcs = template.FuncMap{
-	"add": func(a, b int) int { return a + b },
+	"static": staticURL,
+	"add":    func(a, b int) int { return a + b },
 	// dict passes several values to a sub-template.
 	"dict": func(kv ...any) map[string]any {
 		m := map[string]any{}

@@ -486,3 +486,19 @@ func forEach(ctx context.Context, n int, fn func(ctx context.Context, i int) err
 	}
 	return ctx.Err() // the request's own context ended (gctx always has, once Wait returns)
 }
+
+// together runs a page's independent reads at once, and returns the first error: a page then
+// waits for its slowest read rather than for the sum of them, which on Amazon Connect (tens of
+// milliseconds a call) is most of a page's time.
+func together(reads ...func() error) error {
+	var g errgroup.Group
+	for _, r := range reads {
+		g.Go(r)
+	}
+	return g.Wait()
+}
+
+// read adapts a request's memoised reader (q.groups, q.profileNames, q.levels) to together.
+func read[T any](fn func() (T, error)) func() error {
+	return func() error { _, err := fn(); return err }
+}

@@ -14,7 +14,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/connect"
 	"github.com/aws/aws-sdk-go-v2/service/connect/types"
-	"golang.org/x/sync/errgroup"
 )
 
 // userCounts counts the users in each group and, withChildren, its subgroups: SearchUsers returns
@@ -47,7 +46,11 @@ type level struct {
 	Name string
 }
 
+// levels reads the hierarchy's levels, once per request.
 func (q *req) levels() ([]level, error) {
+	if q.lvls != nil {
+		return *q.lvls, nil
+	}
 	out, err := q.api.DescribeUserHierarchyStructure(q.ctx, &connect.DescribeUserHierarchyStructureInput{InstanceId: q.in})
 	if err != nil {
 		return nil, err
@@ -60,6 +63,7 @@ func (q *req) levels() ([]level, error) {
 			}
 		}
 	}
+	q.lvls = &ls
 	return ls, nil
 }
 
@@ -158,24 +162,24 @@ type hierarchyData struct {
 }
 
 func (c *console) hierarchyPage(q *req) {
-	levels, err := q.levels()
-	if err != nil {
+	v := q.r.URL.Query()
+	// The levels, the groups and (for a group's members) the profile names are read at once; an
+	// instance without levels has no groups, so the list costs little.
+	reads := []func() error{read(q.levels), read(q.groups)}
+	if v.Get("group") != "" {
+		reads = append(reads, read(q.profileNames))
+	}
+	if err := together(reads...); err != nil {
 		q.fail(c, err)
 		return
 	}
+	levels, tree := *q.lvls, q.tree
 	d := hierarchyData{Levels: levels}
 	if len(levels) == 0 {
-		// No levels, no groups: nothing to read.
 		q.render(c, "hierarchy.html", "User hierarchy", "hierarchy", d)
 		return
 	}
-	tree, err := q.groups()
-	if err != nil {
-		q.fail(c, err)
-		return
-	}
 	d.LoadedAt = tree.loaded.UTC().Format("15:04:05 UTC")
-	v := q.r.URL.Query()
 	d.Back = v.Get("group")
 	depth := 0
 	ids := []string{}
@@ -214,17 +218,14 @@ func (c *console) hierarchyPage(q *req) {
 		ids = append(ids, n.ID)
 	}
 	// Counts are read live, and only for the groups on this page; they include subgroups.
-	// The subgroups' counts and the group's members are independent reads: made at once.
 	var counts map[string]int64
-	var g errgroup.Group
-	g.Go(func() (err error) {
-		counts, err = q.userCounts(ids, true)
-		return err
-	})
+	var err error
 	if d.Current != nil {
-		g.Go(func() error { return c.members(q, &d) })
+		counts, err = c.members(q, &d, ids)
+	} else {
+		counts, err = q.userCounts(ids, true)
 	}
-	if err := g.Wait(); err != nil {
+	if err != nil {
 		q.fail(c, err)
 		return
 	}
@@ -238,8 +239,10 @@ func (c *console) hierarchyPage(q *req) {
 	q.render(c, "hierarchy.html", title, "hierarchy", d)
 }
 
-// members fills the current group's members: of its subtree, or only those directly in it.
-func (c *console) members(q *req, d *hierarchyData) error {
+// members fills the current group's members (of its subtree, or only those directly in it) and
+// its two counts, and returns the user counts of its subgroups ids, which include their own
+// subgroups.
+func (c *console) members(q *req, d *hierarchyData, ids []string) (map[string]int64, error) {
 	cur := d.Current
 	d.DirectOnly = q.r.URL.Query().Get("scope") == "direct"
 	link := func(direct bool) string {
@@ -254,20 +257,53 @@ func (c *console) members(q *req, d *hierarchyData) error {
 	if d.DirectOnly {
 		base.Set("scope", "direct")
 	}
+	table := func() (err error) {
+		d.Members, err = c.userTable(q, userQuery{GroupID: cur.ID, Direct: d.DirectOnly}, Prefix+"hierarchy", base)
+		return err
+	}
 	// The members' search counts one of the two numbers (a group without subgroups has one);
-	// the other is read at the same time.
-	var other map[string]int64
-	var g errgroup.Group
+	// the other, and the subgroups' counts, take a SearchUsers each...
+	var other, counts map[string]int64
+	var countReads []func() error
 	if cur.Children > 0 {
-		g.Go(func() (err error) {
+		countReads = append(countReads, func() (err error) {
 			other, err = q.userCounts([]string{cur.ID}, d.DirectOnly)
 			return err
 		})
 	}
-	var err error
-	d.Members, err = c.userTable(q, userQuery{GroupID: cur.ID, Direct: d.DirectOnly}, Prefix+"hierarchy", base)
-	if werr := g.Wait(); err == nil {
-		err = werr
+	if len(ids) > 0 {
+		countReads = append(countReads, func() (err error) {
+			counts, err = q.userCounts(ids, true)
+			return err
+		})
+	}
+	if d.DirectOnly || q.r.URL.Query().Get("next") != "" {
+		// ...made at the same time as the search, whose page cannot hold the whole subtree.
+		if err := together(append(countReads, table)...); err != nil {
+			return nil, err
+		}
+	} else if err := table(); err != nil {
+		return nil, err
+	} else if d.Members.Next == "" && int64(len(d.Members.Users)) == d.Members.Total {
+		// ...unless the page holds the whole subtree (a site, a team): then they are counted
+		// from it, which saves a call per subgroup.
+		other, counts = map[string]int64{}, map[string]int64{}
+		shown := make(map[string]bool, len(ids))
+		for _, id := range ids {
+			shown[id] = true
+		}
+		for _, u := range d.Members.Users {
+			if u.GroupID == cur.ID {
+				other[cur.ID]++
+			}
+			for _, g := range q.tree.path(u.GroupID) {
+				if shown[g.ID] {
+					counts[g.ID]++
+				}
+			}
+		}
+	} else if err := together(countReads...); err != nil {
+		return nil, err
 	}
 	switch {
 	case cur.Children == 0:
@@ -277,7 +313,7 @@ func (c *console) members(q *req, d *hierarchyData) error {
 	default:
 		cur.Users, cur.Direct = d.Members.Total, other[cur.ID]
 	}
-	return err
+	return counts, nil
 }
 
 // refreshGroups forgets the session's group tree, so that the next page reads it again: for

@@ -130,14 +130,10 @@ const emailScan = 100
 // userTable reads one page of the users uq matches. path and base make the page links; the
 // request's p and next parameters say which page.
 func (c *console) userTable(q *req, uq userQuery, path string, base url.Values) (userTable, error) {
-	names, err := q.profileNames()
-	if err != nil {
+	if err := together(read(q.profileNames), read(q.groups)); err != nil {
 		return userTable{}, err
 	}
-	tree, err := q.groups()
-	if err != nil {
-		return userTable{}, err
-	}
+	names, tree := q.profiles, q.tree
 	v := q.r.URL.Query()
 	page, _ := strconv.Atoi(v.Get("p"))
 	page = max(page, 1)

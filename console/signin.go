@@ -39,23 +39,54 @@ func (c *console) signInEndpoint(target, region, endpoint string) (resolved, sho
 		}
 		return c.cfg.Endpoint, "connectdir", ""
 	}
-	want := strings.TrimSuffix(endpoint, "/")
-	allowed := append(append([]string{c.cfg.Endpoint}, aws...), c.cfg.Endpoints...)
-	for _, a := range allowed {
-		if a != "" && strings.EqualFold(strings.TrimSuffix(a, "/"), want) {
-			return want, want, ""
-		}
+	if known := c.knownEndpoint(endpoint, region); known != "" {
+		return known, known, ""
 	}
 	return "", "", "This console may only reach this server, Amazon Connect's endpoints of the region (" +
 		strings.Join(aws, ", ") + ") and the endpoints its operator lists with --console-endpoints."
 }
 
+// knownEndpoint returns endpoint, without a trailing slash, when the console may call it: this
+// server's, one of AWS's Connect endpoints of the region, or one the operator listed; else "".
+// Both the sign-in and a copy's target go through it: no other address typed into a form is
+// ever called.
+func (c *console) knownEndpoint(endpoint, region string) string {
+	want := strings.TrimSuffix(endpoint, "/")
+	allowed := append([]string{c.cfg.Endpoint, "https://connect." + region + ".amazonaws.com",
+		"https://connect-fips." + region + ".amazonaws.com"}, c.cfg.Endpoints...)
+	for _, a := range allowed {
+		if a != "" && strings.EqualFold(strings.TrimSuffix(a, "/"), want) {
+			return want
+		}
+	}
+	return ""
+}
+
+// paceFor is the pace of a job's calls to an endpoint: Amazon Connect allows about two calls a
+// second, so calls to AWS are spaced; this server and the endpoints its operator lists answer
+// ThrottlingException if they limit calls, which the client's retries back off from.
+func paceFor(endpoint string) float64 {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return awsRPS
+	}
+	host := strings.ToLower(u.Hostname())
+	if strings.HasSuffix(host, ".amazonaws.com") || strings.HasSuffix(host, ".amazonaws.com.cn") {
+		return awsRPS
+	}
+	return 0
+}
+
 // signInFailure is what a failed sign-in shows: the exception name when it is one of those a
 // Connect endpoint answers a sign-in with, with words of our own; never a remote message, which
 // an arbitrary endpoint could fill with anything (and whose differences made the form a probe).
-func signInFailure(err error) string {
+// named says whether the form named an instance (else the instances were listed).
+func signInFailure(err error, named bool) string {
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
+		if !named && ae.ErrorCode() == "AccessDeniedException" {
+			return "Sign-in failed: AccessDeniedException (the key may not list instances: type the instance id)."
+		}
 		if why, ok := signInRefusals[ae.ErrorCode()]; ok {
 			return "Sign-in failed: " + ae.ErrorCode() + " (" + why + ")."
 		}

@@ -328,7 +328,7 @@ func (c *console) createUser(q *req) {
 // ---- edit ----
 
 func (c *console) editUserForm(q *req) {
-	u, err := q.describeUser()
+	u, err := q.describeUser(true)
 	if err != nil {
 		q.fail(c, err)
 		return

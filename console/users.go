@@ -27,27 +27,36 @@ func (q *req) profileNames() (*profileNames, error) {
 		return q.profiles, nil
 	}
 	p := &profileNames{rp: map[string]string{}, sp: map[string]string{}}
-	rps := connect.NewListRoutingProfilesPaginator(q.api, &connect.ListRoutingProfilesInput{InstanceId: q.in, MaxResults: aws.Int32(1000)})
-	for rps.HasMorePages() {
-		out, err := rps.NextPage(q.ctx)
-		if err != nil {
-			return nil, err
+	// The two lists are independent: read at once.
+	err := together(func() error {
+		rps := connect.NewListRoutingProfilesPaginator(q.api, &connect.ListRoutingProfilesInput{InstanceId: q.in, MaxResults: aws.Int32(1000)})
+		for rps.HasMorePages() {
+			out, err := rps.NextPage(q.ctx)
+			if err != nil {
+				return err
+			}
+			for _, s := range out.RoutingProfileSummaryList {
+				p.routing = append(p.routing, option{aws.ToString(s.Id), aws.ToString(s.Name)})
+				p.rp[aws.ToString(s.Id)] = aws.ToString(s.Name)
+			}
 		}
-		for _, s := range out.RoutingProfileSummaryList {
-			p.routing = append(p.routing, option{aws.ToString(s.Id), aws.ToString(s.Name)})
-			p.rp[aws.ToString(s.Id)] = aws.ToString(s.Name)
+		return nil
+	}, func() error {
+		sps := connect.NewListSecurityProfilesPaginator(q.api, &connect.ListSecurityProfilesInput{InstanceId: q.in, MaxResults: aws.Int32(1000)})
+		for sps.HasMorePages() {
+			out, err := sps.NextPage(q.ctx)
+			if err != nil {
+				return err
+			}
+			for _, s := range out.SecurityProfileSummaryList {
+				p.security = append(p.security, option{aws.ToString(s.Id), aws.ToString(s.Name)})
+				p.sp[aws.ToString(s.Id)] = aws.ToString(s.Name)
+			}
 		}
-	}
-	sps := connect.NewListSecurityProfilesPaginator(q.api, &connect.ListSecurityProfilesInput{InstanceId: q.in, MaxResults: aws.Int32(1000)})
-	for sps.HasMorePages() {
-		out, err := sps.NextPage(q.ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, s := range out.SecurityProfileSummaryList {
-			p.security = append(p.security, option{aws.ToString(s.Id), aws.ToString(s.Name)})
-			p.sp[aws.ToString(s.Id)] = aws.ToString(s.Name)
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	byName := func(list []option) {
 		sort.Slice(list, func(i, j int) bool { return strings.ToLower(list[i].Name) < strings.ToLower(list[j].Name) })
@@ -75,16 +84,11 @@ func (c *console) userList(q *req) {
 	v := q.r.URL.Query()
 	d := userListData{Query: userQuery{Text: strings.TrimSpace(v.Get("q")), Routing: v.Get("rp"), Security: v.Get("sp"), Direct: v.Get("scope") == "direct"}}
 	d.GroupText = strings.TrimSpace(v.Get("group"))
-	tree, err := q.groups()
-	if err != nil {
+	if err := together(read(q.groups), read(q.profileNames)); err != nil {
 		q.fail(c, err)
 		return
 	}
-	names, err := q.profileNames()
-	if err != nil {
-		q.fail(c, err)
-		return
-	}
+	tree, names := q.tree, q.profiles
 	d.Groups, d.RoutingProfiles, d.SecurityProfiles = tree.all(), names.routing, names.security
 	base := url.Values{}
 	for _, k := range []string{"q", "rp", "sp", "scope"} {
@@ -103,8 +107,8 @@ func (c *console) userList(q *req) {
 		base.Set("group", id)
 	}
 	d.Filtered = len(base) > 0
-	d.Table, err = c.userTable(q, d.Query, Prefix+"users", base)
-	if err != nil {
+	var err error
+	if d.Table, err = c.userTable(q, d.Query, Prefix+"users", base); err != nil {
 		q.fail(c, err)
 		return
 	}
@@ -168,16 +172,21 @@ type userView struct {
 
 func (u *userView) TagList() []tagPair { return tagList(u.Tags) }
 
-func (q *req) describeUser() (*userView, error) {
-	out, err := q.api.DescribeUser(q.ctx, &connect.DescribeUserInput{InstanceId: q.in, UserId: aws.String(q.r.PathValue("id"))})
-	if err != nil {
+// describeUser reads the user of the request's path, with the profile names and, withTree (for a
+// page that needs the group tree anyway), the group tree, all at once.
+func (q *req) describeUser(withTree bool) (*userView, error) {
+	var out *connect.DescribeUserOutput
+	reads := []func() error{func() (err error) {
+		out, err = q.api.DescribeUser(q.ctx, &connect.DescribeUserInput{InstanceId: q.in, UserId: aws.String(q.r.PathValue("id"))})
+		return err
+	}, read(q.profileNames)}
+	if withTree {
+		reads = append(reads, read(q.groups))
+	}
+	if err := together(reads...); err != nil {
 		return nil, err
 	}
-	u := out.User
-	names, err := q.profileNames()
-	if err != nil {
-		return nil, err
-	}
+	u, names := out.User, q.profiles
 	v := &userView{ID: aws.ToString(u.Id), ARN: aws.ToString(u.Arn), Username: aws.ToString(u.Username), DirectoryUserID: aws.ToString(u.DirectoryUserId),
 		RoutingProfileID: aws.ToString(u.RoutingProfileId), RoutingProfile: names.rp[aws.ToString(u.RoutingProfileId)],
 		SecurityProfileIDs: u.SecurityProfileIds, HierarchyGroupID: aws.ToString(u.HierarchyGroupId), Tags: u.Tags, TagText: tagText(u.Tags)}
@@ -199,7 +208,11 @@ func (q *req) describeUser() (*userView, error) {
 	if v.HierarchyGroupID != "" {
 		// The session's tree has the path if it is loaded; otherwise one describe gives the whole
 		// path, which is cheaper than loading the tree for this page.
-		if t := q.gc.peek(); t != nil && t.byID[v.HierarchyGroupID] != nil {
+		t := q.tree
+		if t == nil {
+			t = q.gc.peek()
+		}
+		if t != nil && t.byID[v.HierarchyGroupID] != nil {
 			v.HierarchyPath = pathText(t.path(v.HierarchyGroupID))
 		} else {
 			g, err := q.api.DescribeUserHierarchyGroup(q.ctx, &connect.DescribeUserHierarchyGroupInput{InstanceId: q.in, HierarchyGroupId: u.HierarchyGroupId})
@@ -213,7 +226,7 @@ func (q *req) describeUser() (*userView, error) {
 }
 
 func (c *console) userDetail(q *req) {
-	u, err := q.describeUser()
+	u, err := q.describeUser(false)
 	if err != nil {
 		q.fail(c, err)
 		return
@@ -222,7 +235,7 @@ func (c *console) userDetail(q *req) {
 }
 
 func (c *console) deleteUserForm(q *req) {
-	u, err := q.describeUser()
+	u, err := q.describeUser(false)
 	if err != nil {
 		q.fail(c, err)
 		return
