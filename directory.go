@@ -512,58 +512,98 @@ func (d *Directory) CreateUser(ctx context.Context, in NewUser, phoneGiven bool)
 		return User{}, err
 	}
 	u.SecurityProfileIDs = uniqueIDs(u.SecurityProfileIDs)
-	// Every check that is cheap runs before the password is hashed (argon2id: tens of
-	// milliseconds and 19 MiB), so that refusals, duplicates above all, cost no hash. The write
-	// transaction repeats the database checks: another caller may have changed things since.
-	var inst Instance
-	if err := d.view(ctx, func(tx Tx) (err error) {
-		if inst, err = getInstance(tx, u.InstanceID); err != nil {
-			return err
+	var hash string
+	if in.Password != "" {
+		// Every check that is cheap runs before the password is hashed (argon2id: tens of
+		// milliseconds and 19 MiB), so that refusals, duplicates above all, cost no hash. The
+		// write transaction repeats the database checks: another caller may have changed things
+		// since. Without a password there is nothing to spare: the write transaction alone checks.
+		if err := d.view(ctx, func(tx Tx) error {
+			inst, err := getInstance(tx, u.InstanceID)
+			if err != nil {
+				return err
+			}
+			if err := d.checkNewUser(inst, in); err != nil {
+				return err
+			}
+			return d.checkUserRows(tx, &u)
+		}); err != nil {
+			return User{}, err
 		}
-		if err := d.checkNewUser(inst, in); err != nil {
-			return err
+		var err error
+		if hash, err = d.hashNewPassword(ctx, u.InstanceID, u.Username, in.Password); err != nil {
+			return User{}, err
 		}
-		return d.checkUserRows(tx, &u)
-	}); err != nil {
-		return User{}, err
 	}
-	hash, err := d.hashNewPassword(ctx, u.InstanceID, u.Username, in.Password)
-	if err != nil {
-		return User{}, err
-	}
-	u.ID = uuid.NewString()
-	u.ARN = inst.ARN + "/agent/" + u.ID
-	if inst.IdentityManagementType == IdentityConnectManaged {
-		// The service gives users of its own directory the id of their account there (AWS's
-		// documented describe-user output shows one); SAML users have none, and users of an
-		// existing directory the one given.
-		u.DirectoryUserID = uuid.NewString()
-	}
-	u.LastModifiedTime = d.now()
-	u.LastModifiedRegion = d.Region
-	err = d.update(ctx, func(tx Tx) error {
-		if _, err := getInstance(tx, u.InstanceID); err != nil {
+	id, directoryUserID := uuid.NewString(), uuid.NewString()
+	now := d.now()
+	var created User
+	err := d.update(ctx, func(tx Tx) error {
+		nu := u // fn may run again (a serialization failure): it starts from the input each time
+		nu.ID = id
+		nu.LastModifiedTime = now
+		nu.LastModifiedRegion = d.Region
+		inst, err := d.checkNewUserRows(tx, in, &nu)
+		if err != nil {
 			return err
 		}
-		if err := d.checkUserRows(tx, &u); err != nil {
-			return err
+		nu.ARN = inst.ARN + "/agent/" + nu.ID
+		if inst.IdentityManagementType == IdentityConnectManaged {
+			// The service gives users of its own directory the id of their account there (AWS's
+			// documented describe-user output shows one); SAML users have none, and users of an
+			// existing directory the one given.
+			nu.DirectoryUserID = directoryUserID
 		}
-		if err := tx.InsertUser(u, hash); err != nil {
+		// The username's uniqueness is the unique index's to enforce: reading it first would
+		// cost a statement per call, and on PostgreSQL a predicate lock that conflicts with
+		// every concurrent insert.
+		if err := tx.InsertUser(nu, hash); err != nil {
 			var c *ErrConflict
 			if errors.As(err, &c) && c.Constraint == "unique" {
-				return duplicateUsername(u.Username)
+				return duplicateUsername(nu.Username)
 			}
 			return err
 		}
-		if len(u.Tags) > 0 {
-			return tx.TagResource(u.InstanceID, u.ID, u.Tags)
+		if len(nu.Tags) > 0 {
+			if err := tx.TagResource(nu.InstanceID, nu.ID, nu.Tags); err != nil {
+				return err
+			}
 		}
+		created = nu
 		return nil
 	})
 	if err != nil {
 		return User{}, err
 	}
-	return u, nil
+	return created, nil
+}
+
+// checkNewUserRows checks a new user inside the write transaction and returns its instance: the
+// instance, the identity rules, the quota, and its profiles and group (whose path it takes) read
+// in one statement. Only when a reference is missing does it ask again row by row
+// (checkUserRows), for the refusal that names it, in the order the checks have always run.
+func (d *Directory) checkNewUserRows(tx Tx, in NewUser, u *User) (Instance, error) {
+	refs, err := tx.UserRefs(u.InstanceID, u.RoutingProfileID, u.SecurityProfileIDs, u.HierarchyGroupID)
+	if errors.Is(err, ErrNoRows) {
+		return Instance{}, notFound("Instance not found: %s", u.InstanceID)
+	}
+	if err != nil {
+		return Instance{}, err
+	}
+	if err := d.checkNewUser(refs.Instance, in); err != nil {
+		return Instance{}, err
+	}
+	if !refs.RoutingProfile || refs.SecurityProfiles != len(u.SecurityProfileIDs) || (u.HierarchyGroupID != "" && refs.GroupPath == "") {
+		if err := d.checkUserRows(tx, u); err != nil {
+			return Instance{}, err
+		}
+		return Instance{}, errors.New("connectdir: a user's references were missing, then found in the same transaction")
+	}
+	if err := checkQuota(KindLimitExceeded, d.Quotas.UsersPerInstance, func() (int64, error) { return tx.CountUsers(u.InstanceID) }, "users per instance"); err != nil {
+		return Instance{}, err
+	}
+	u.HierarchyPath = refs.GroupPath
+	return refs.Instance, nil
 }
 
 // checkUserRows checks a new user against what the store holds: the quota, a free username, its

@@ -39,6 +39,9 @@ type Tx interface {
 	CountUsersWithRoutingProfile(instanceID, id string) (int64, error)
 
 	InsertUser(u User, passwordHash string) error
+	// UserRefs reads, in one statement, the instance (without its tags) and what a new user
+	// refers to in it; ErrNoRows when the instance does not exist.
+	UserRefs(instanceID, routingProfileID string, securityProfileIDs []string, groupID string) (UserRefs, error)
 	GetUser(instanceID, id string) (User, error)
 	UsernameTaken(instanceID, username string) (bool, error)
 	CountUsers(instanceID string) (int64, error)
@@ -89,6 +92,15 @@ type Tx interface {
 
 	ProficiencyTx
 	SecurityProfileTx
+}
+
+// UserRefs is what Tx.UserRefs reads: enough to check a new user's references with one query
+// on the write path, where every statement is paid for inside the shared transaction.
+type UserRefs struct {
+	Instance         Instance
+	RoutingProfile   bool   // the routing profile exists in the instance (true when none was named)
+	SecurityProfiles int    // how many of the named security profile ids exist in the instance
+	GroupPath        string // path of the named group; "" when none was named or it does not exist
 }
 
 // Cond is a user search condition tree: the SearchUsers criteria and filter, with group ids

@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -116,20 +115,8 @@ func BenchmarkReference(b *testing.B) {
 			}
 
 			// 3. CreateUser with 32 concurrent signing clients into a SAML instance, against the
-			// same load generator on a bare handler.
-			inst := testserver.NewSAMLInstance(b, c)
-			rp, sp := testserver.ProfileIDs(b, c, inst, "Agent")
-			bareCreate := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				w.Header().Set("Content-Type", "application/json")
-				_, _ = w.Write([]byte(`{"UserId":"8f6c1c0e-2f5e-4d8e-9a8e-2a3b4c5d6e7f","UserArn":"arn:aws:connect:us-east-1:123456789012:instance/x/agent/8f6c1c0e-2f5e-4d8e-9a8e-2a3b4c5d6e7f"}`))
-			}))
-			bareSrv := *srv
-			bareSrv.URL = bareCreate.URL
-			baseOK, _ := createLoad(b, (&env{srv: &bareSrv}).sdkClient(), inst, rp, sp, "b")
-			bareCreate.Close()
-			ok, failed := createLoad(b, c, inst, rp, sp, "u")
-			b.Logf("%s: CreateUser, 32 signing clients, %v: bare handler %.0f/s; server %.0f/s, %d non-2xx; ratio %.2f",
-				sk.name, createFor, baseOK, ok, failed, ok/baseOK)
+			// same load generators on a bare handler.
+			createFigures(b, sk.name, srv, c)
 		})
 	}
 }
@@ -243,43 +230,4 @@ func runWrk(b *testing.B, url string, h http.Header) (rate float64, p99 time.Dur
 		non2xx, _ = strconv.Atoi(string(n[1]))
 	}
 	return rate, p99.Round(10 * time.Microsecond), non2xx
-}
-
-// createFor is how long the CreateUser load runs.
-const createFor = 10 * time.Second
-
-// createLoad runs 32 goroutines calling CreateUser through c for createFor and returns the rate
-// of successes and the number of failures.
-func createLoad(b *testing.B, c *connect.Client, inst, rp, sp, prefix string) (perSecond float64, failed int64) {
-	var ok, bad, seq atomic.Int64
-	var firstErr atomic.Value
-	deadline := time.Now().Add(createFor)
-	var wg sync.WaitGroup
-	start := time.Now()
-	for range 32 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for time.Now().Before(deadline) {
-				i := seq.Add(1)
-				_, err := c.CreateUser(context.Background(), &connect.CreateUserInput{InstanceId: &inst, Username: aws.String(fmt.Sprintf("%s%07d", prefix, i)),
-					IdentityInfo:       &types.UserIdentityInfo{FirstName: aws.String("Zoë"), LastName: aws.String("O'Brien")},
-					PhoneConfig:        &types.UserPhoneConfig{PhoneType: types.PhoneTypeSoftPhone},
-					RoutingProfileId:   &rp,
-					SecurityProfileIds: []string{sp},
-					Tags:               map[string]string{"team": "load", "cost-centre": "CC-1"}})
-				if err != nil {
-					bad.Add(1)
-					firstErr.CompareAndSwap(nil, err.Error())
-					continue
-				}
-				ok.Add(1)
-			}
-		}()
-	}
-	wg.Wait()
-	if e := firstErr.Load(); e != nil {
-		b.Logf("first CreateUser failure: %v", e)
-	}
-	return float64(ok.Load()) / time.Since(start).Seconds(), bad.Load()
 }

@@ -5,6 +5,3 @@ func TraceSQL(f func(query string, args []any)) (stop func()) {
 	traceSQL = f
 	return func() { traceSQL = nil }
 }
-
-// Batches is how many write transactions the SQLite committer has run.
-func (s *Store) Batches() int64 { return s.gc.batches.Load() }

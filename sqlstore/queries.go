@@ -4,6 +4,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -335,7 +337,7 @@ func (t *tx) userWithTags(where string, args ...any) (connectdir.User, error) {
 
 // scanWith scans a row's first columns into what its caller asks for and the rest into extra.
 type scanWith struct {
-	rows  *sql.Rows
+	rows  interface{ Scan(...any) error }
 	extra []any
 }
 
@@ -662,14 +664,27 @@ func (t *tx) CountUsersInGroup(instanceID, id string) (int64, error) {
 
 // ---- tags ----
 
+// TagResource writes all of a resource's new tags in one statement, keys in order so that a
+// given number of tags is always the same statement text.
 func (t *tx) TagResource(instanceID, resourceID string, tags map[string]string) error {
-	for k, v := range tags {
-		if _, err := t.exec(`INSERT INTO tags (instance_id, resource_id, key, value) VALUES ($1,$2,$3,$4)
-			ON CONFLICT (resource_id, key) DO UPDATE SET value = excluded.value`, instanceID, resourceID, k, v); err != nil {
-			return err
-		}
+	if len(tags) == 0 {
+		return nil
 	}
-	return nil
+	keys := slices.Sorted(maps.Keys(tags))
+	args := make([]any, 0, 2+2*len(keys))
+	args = append(args, instanceID, resourceID)
+	var q strings.Builder
+	q.WriteString(`INSERT INTO tags (instance_id, resource_id, key, value) VALUES `)
+	for i, k := range keys {
+		if i > 0 {
+			q.WriteByte(',')
+		}
+		fmt.Fprintf(&q, "($1,$2,$%d,$%d)", 3+2*i, 4+2*i)
+		args = append(args, k, tags[k])
+	}
+	q.WriteString(` ON CONFLICT (resource_id, key) DO UPDATE SET value = excluded.value`)
+	_, err := t.exec(q.String(), args...)
+	return err
 }
 
 func (t *tx) UntagResource(instanceID, resourceID string, keys []string) error {

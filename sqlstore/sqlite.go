@@ -25,9 +25,11 @@ func OpenSQLite(ctx context.Context, dir string) (*Store, error) {
 		return nil, err
 	}
 	// Every pragma is set in the DSN so that each pooled connection gets it: the driver's
-	// defaults are no busy timeout, rollback journal and foreign keys off.
+	// defaults are no busy timeout, rollback journal and foreign keys off. temp_store keeps
+	// the savepoint journal of group commit (a copy of each page a call changes) in memory
+	// instead of a temporary file written on every call.
 	q := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)"} {
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)", "temp_store(MEMORY)"} {
 		q.Add("_pragma", p)
 	}
 	// The read pool serves View, which is read-only: query_only makes a write there fail

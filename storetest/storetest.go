@@ -30,6 +30,7 @@ func Run(t *testing.T, open func(t *testing.T) connectdir.Store) {
 		{"UpdateUserRoundTrip", testUpdateUser},
 		{"DirectoryUserUpdates", testDirectoryUserUpdates},
 		{"UsernameUnique", testUsernameUnique},
+		{"CreateUserRefusals", testCreateUserRefusals},
 		{"ListUsersPaging", testListUsers},
 		{"SearchUsers", testSearchUsers},
 		{"Levels", testLevels},

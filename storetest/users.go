@@ -388,6 +388,57 @@ func testUsernameUnique(t *testing.T, e *env) {
 	}
 }
 
+// testCreateUserRefusals checks that CreateUser names what a new user refers to and is missing,
+// in the order the checks run (the username before the references), and writes nothing then.
+// The write path reads the references in one statement and relies on the unique index for the
+// username, so every missing piece is asked for here, alone and together with others.
+func testCreateUserRefusals(t *testing.T, e *env) {
+	ctx := t.Context()
+	di := e.dirInstance(t, "refusals", nil)
+	must(t, "UpdateHierarchyStructure", e.d.UpdateHierarchyStructure(ctx, di.inst.ID, [connectdir.MaxLevels]string{"One"}))
+	g, err := e.d.CreateHierarchyGroup(ctx, di.inst.ID, "G", "", nil)
+	must(t, "CreateHierarchyGroup", err)
+	e.dirUser(t, di, "taken", "", nil)
+	for _, c := range []struct {
+		name   string
+		change func(u *connectdir.NewUser)
+		kind   connectdir.Kind
+		msg    string
+	}{
+		{"unknown instance", func(u *connectdir.NewUser) { u.InstanceID = "no-such-instance" }, connectdir.KindNotFound, "Instance not found: no-such-instance"},
+		{"unknown routing profile", func(u *connectdir.NewUser) { u.RoutingProfileID = "no-rp" }, connectdir.KindNotFound, "RoutingProfile not found: no-rp"},
+		{"second security profile unknown", func(u *connectdir.NewUser) { u.SecurityProfileIDs = append(u.SecurityProfileIDs, "no-sp") },
+			connectdir.KindNotFound, "SecurityProfile not found: no-sp"},
+		{"security profile of another instance", func(u *connectdir.NewUser) { u.InstanceID = e.dirInstance(t, "refusals-2", nil).inst.ID },
+			connectdir.KindNotFound, "RoutingProfile not found: " + di.rp.ID},
+		{"unknown group", func(u *connectdir.NewUser) { u.HierarchyGroupID = "no-group" }, connectdir.KindNotFound, "HierarchyGroup not found: no-group"},
+		{"taken username", func(u *connectdir.NewUser) { u.Username = "taken" }, connectdir.KindDuplicate, "User with username taken already exists"},
+		{"taken username and unknown profile", func(u *connectdir.NewUser) { u.Username = "taken"; u.SecurityProfileIDs = []string{"no-sp"} },
+			connectdir.KindDuplicate, "User with username taken already exists"},
+		{"email on a SAML instance", func(u *connectdir.NewUser) { u.IdentityInfo.Email = "a@b.c" },
+			connectdir.KindInvalidRequest, "IdentityInfo.Email must not be given for instances that use SAML identity management"},
+	} {
+		u := di.newUser("fresh", g.ID, map[string]string{"k": "v"})
+		c.change(&u)
+		_, err := e.d.CreateUser(ctx, u, false)
+		wantKind(t, c.name, err, c.kind)
+		if err != nil && err.Error() != c.msg {
+			t.Errorf("%s: %q, want %q", c.name, err, c.msg)
+		}
+	}
+	list, err := e.d.ListUsers(ctx, di.inst.ID, "", 10)
+	must(t, "ListUsers", err)
+	if len(list) != 1 || list[0].Username != "taken" {
+		t.Errorf("users after the refusals: %s", dump(list))
+	}
+	u, err := e.d.CreateUser(ctx, di.newUser("in-group", g.ID, map[string]string{"k": "v", "k2": "v2"}), false)
+	must(t, "CreateUser in a group", err)
+	got := e.getUser(t, di.inst.ID, u.ID)
+	if got.HierarchyPath != g.Path || got.Tags["k2"] != "v2" || len(got.Tags) != 2 || got.ARN != di.inst.ARN+"/agent/"+u.ID {
+		t.Errorf("created user: path %q (want %q), tags %v, ARN %s", got.HierarchyPath, g.Path, got.Tags, got.ARN)
+	}
+}
+
 func testListUsers(t *testing.T, e *env) {
 	ctx := t.Context()
 	f := e.rawInstance(t, "i-list")
