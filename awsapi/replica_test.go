@@ -151,4 +151,45 @@ func TestReplicasRaceOnPostgres(t *testing.T) {
 		}
 		t.Logf("outcomes over 20 rounds: %v", outcomes)
 	})
+
+	// Whatever a replica keeps of what it read, a write that one replica has answered is in the
+	// next DescribeUser on the other.
+	t.Run("DescribeUser on one replica after a write on the other", func(t *testing.T) {
+		u, err := clients[0].CreateUser(ctx, &connect.CreateUserInput{
+			InstanceId: &inst, Username: aws.String("seen"), Password: aws.String("Passw0rdX"),
+			IdentityInfo:       &types.UserIdentityInfo{FirstName: aws.String("S"), LastName: aws.String("N")},
+			PhoneConfig:        &types.UserPhoneConfig{PhoneType: types.PhoneTypeSoftPhone},
+			SecurityProfileIds: []string{sp}, RoutingProfileId: &rp,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		describe := func(c *connect.Client) *types.User {
+			t.Helper()
+			out, err := c.DescribeUser(ctx, &connect.DescribeUserInput{InstanceId: &inst, UserId: u.UserId})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return out.User
+		}
+		for round := range 10 {
+			writer, reader := clients[round%2], clients[(round+1)%2]
+			describe(reader)
+			name := fmt.Sprint("Zoë-", round)
+			if _, err := writer.UpdateUserIdentityInfo(ctx, &connect.UpdateUserIdentityInfoInput{InstanceId: &inst, UserId: u.UserId,
+				IdentityInfo: &types.UserIdentityInfo{FirstName: &name, LastName: aws.String("N")}}); err != nil {
+				t.Fatal(err)
+			}
+			if got := aws.ToString(describe(reader).IdentityInfo.FirstName); got != name {
+				t.Fatalf("round %d: the other replica describes FirstName %q after the update to %q", round, got, name)
+			}
+			tag := fmt.Sprint("r", round)
+			if _, err := writer.TagResource(ctx, &connect.TagResourceInput{ResourceArn: u.UserArn, Tags: map[string]string{"round": tag}}); err != nil {
+				t.Fatal(err)
+			}
+			if got := describe(reader).Tags["round"]; got != tag {
+				t.Fatalf("round %d: the other replica describes tag round=%q after tagging %q", round, got, tag)
+			}
+		}
+	})
 }

@@ -117,6 +117,7 @@ func (t *tx) insertRows(head string, rows [][]any) error {
 // Exec runs one statement outside the API's transactions: maintenance such as ANALYZE after a
 // bulk load.
 func (s *Store) Exec(ctx context.Context, query string) error {
+	defer s.users.writing()()
 	_, err := s.write.ExecContext(ctx, query)
 	return err
 }

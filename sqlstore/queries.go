@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/connectdir/connectdir"
@@ -200,16 +201,51 @@ func scanUser(sc interface{ Scan(...any) error }) (connectdir.User, error) {
 		u.PhoneConfig.PersistentConnection = &v
 	}
 	u.LastModifiedTime = fromUS(mod)
-	if err := json.Unmarshal([]byte(sps), &u.SecurityProfileIDs); err != nil {
+	if u.SecurityProfileIDs, err = securityProfileMemo.decode(sps); err != nil {
 		return u, err
 	}
-	var cc channelConfigs
-	if err := json.Unmarshal([]byte(configs), &cc); err != nil {
+	cc, err := channelConfigMemo.decode(configs)
+	if err != nil {
 		return u, err
 	}
 	u.AutoAcceptConfigs, u.AfterContactWorkConfigs, u.PhoneNumberConfigs = cc.AutoAccept, cc.AfterContactWork, cc.PhoneNumber
 	u.PersistentConnectionConfigs, u.VoiceEnhancementConfigs = cc.PersistentConnection, cc.VoiceEnhancement
-	return u, nil
+	// The decoded values are the memo's, shared by every user with the same column: the user gets
+	// copies, which its caller may change.
+	return cloneUser(u), nil
+}
+
+// The two JSON columns of users take few distinct values across an instance (combinations of
+// its security profiles, default channel settings), and decoding them was the largest cost of a
+// page of users after SQLite itself: each distinct value is decoded once.
+var (
+	securityProfileMemo jsonMemo[[]string]
+	channelConfigMemo   jsonMemo[channelConfigs]
+)
+
+// jsonMemo maps a JSON text to its decoded value, for at most memoMax texts (beyond them it
+// decodes every time). The values it hands out are shared: copy before changing them.
+type jsonMemo[T any] struct {
+	m sync.Map // string → T
+	n atomic.Int32
+}
+
+const memoMax = 4096
+
+func (m *jsonMemo[T]) decode(text string) (T, error) {
+	if v, ok := m.m.Load(text); ok {
+		return v.(T), nil
+	}
+	var v T
+	if err := json.Unmarshal([]byte(text), &v); err != nil {
+		return v, err
+	}
+	if m.n.Load() < memoMax {
+		if _, loaded := m.m.LoadOrStore(text, v); !loaded {
+			m.n.Add(1)
+		}
+	}
+	return v, nil
 }
 
 // userValues are the mutable columns of a user, in the order of userSets.
@@ -284,7 +320,18 @@ func (t *tx) UpdateUser(u connectdir.User) error {
 }
 
 func (t *tx) GetUser(instanceID, id string) (connectdir.User, error) {
-	return t.userWithTags(`u.instance_id = $1 AND u.id = $2`, instanceID, id)
+	g, cacheable := t.users.snapshot()
+	k := userKey{instanceID, id}
+	if cacheable {
+		if u, ok := t.users.get(g, k); ok {
+			return u, nil
+		}
+	}
+	u, err := t.userWithTags(`u.instance_id = $1 AND u.id = $2`, instanceID, id)
+	if err == nil && cacheable {
+		t.users.put(g, k, u)
+	}
+	return u, err
 }
 
 func (t *tx) GetUserByUsername(instanceID, username string) (connectdir.User, error) {

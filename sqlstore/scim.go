@@ -16,6 +16,7 @@ import (
 var _ scim.Store = (*Store)(nil)
 
 func (s *Store) scimExec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	defer s.users.writing()()
 	res, err := s.write.ExecContext(ctx, query, args...)
 	if err != nil {
 		if c := s.d.conflict(err); c != "" {

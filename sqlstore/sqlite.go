@@ -54,7 +54,7 @@ func OpenSQLite(ctx context.Context, dir string) (*Store, error) {
 	}
 	read.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
 	read.SetMaxIdleConns(max(4, runtime.GOMAXPROCS(0)))
-	s := &Store{write: write, read: read, d: sqliteDialect{}, writeStmts: newStmtCache(write), readStmts: newStmtCache(read)}
+	s := &Store{write: write, read: read, d: sqliteDialect{}, writeStmts: newStmtCache(write), readStmts: newStmtCache(read), users: newUserCache()}
 	s.startGroupCommit()
 	return s, nil
 }

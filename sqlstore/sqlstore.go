@@ -29,6 +29,7 @@ type Store struct {
 	// Statements prepared once per pool (SQLite only: pgx caches its own). nil means none.
 	writeStmts, readStmts *stmtCache
 	gc                    *groupCommit // SQLite: the committer every Update goes through
+	users                 *userCache   // SQLite: users read outside transactions (usercache.go); nil: none
 }
 
 // stmtCache keeps prepared statements of one pool so that transactions reuse them instead of
@@ -125,6 +126,7 @@ func (s *Store) Close() error {
 // transaction may be shared with other calls (see groupcommit.go); fn's work is all-or-nothing
 // either way, and Update returns after the commit.
 func (s *Store) Update(ctx context.Context, fn func(connectdir.Tx) error) error {
+	defer s.users.writing()()
 	if s.gc != nil {
 		return s.enqueue(ctx, fn)
 	}
@@ -139,7 +141,7 @@ func (s *Store) View(ctx context.Context, fn func(connectdir.Tx) error) error {
 // Read runs fn on the read pool without a transaction: each statement sees the database as of
 // its own start. For a call answered by one statement, BEGIN and COMMIT cost more than the read.
 func (s *Store) Read(ctx context.Context, fn func(connectdir.Tx) error) error {
-	return fn(&tx{ctx: ctx, q: s.read, d: s.d, stmts: s.readStmts})
+	return fn(&tx{ctx: ctx, q: s.read, d: s.d, stmts: s.readStmts, users: s.users})
 }
 
 func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, fn func(connectdir.Tx) error) error {
@@ -174,6 +176,7 @@ type tx struct {
 	sqlTx *sql.Tx
 	d     dialect
 	stmts *stmtCache
+	users *userCache // set on Read only: a transaction must see its own writes, which the cache does not know
 }
 
 // prepared returns the handle on query's prepared statement to run it with, or nil.

@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) connectdir.Store) {
 		{"UserConfig", testUserConfig},
 		{"Proficiencies", testProficiencies},
 		{"SecurityProfileManagement", testSecurityProfileManagement},
+		{"DescribeSeesWrites", testDescribeSeesWrites},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
