@@ -532,6 +532,87 @@ func TestBrowserAdministrator(t *testing.T) {
 			t.Fatal("the other server accepts this server's key")
 		}
 	})
+
+	t.Run("6 tags shown and edited, the structure as JSON", func(t *testing.T) {
+		c.t = t
+		ctx := context.Background()
+		dublin := co.ids["Earth Corp/Europe/Ireland/Dublin"]
+		c.openGroup("Earth Corp", "Europe", "Ireland")
+		c.click(rowLink("Dublin", "JSON"))
+		c.waitText("h1", "Dublin")
+		c.waitText("#tags", "No tags.")
+		c.do(chromedp.SetValue(chromedp.CSS("#tags-text"), "cost-centre=IE-17\nowner=ops"))
+		c.click(`//button[normalize-space()="Save tags"]`)
+		c.waitText(".flash.ok", "Saved the tags.")
+		c.waitText("#tags dl", "cost-centre")
+		g, err := ts.Client().DescribeUserHierarchyGroup(ctx, &connect.DescribeUserHierarchyGroupInput{InstanceId: &ts.InstanceID, HierarchyGroupId: &dublin})
+		if err != nil || g.HierarchyGroup.Tags["cost-centre"] != "IE-17" || g.HierarchyGroup.Tags["owner"] != "ops" {
+			t.Fatalf("group tags %v %v", g.HierarchyGroup.Tags, err)
+		}
+		c.do(chromedp.SetValue(chromedp.CSS("#tags-text"), "owner=ops"))
+		c.click(`//button[normalize-space()="Save tags"]`)
+		c.waitText(".flash.ok", "Saved the tags.")
+		if g, err := ts.Client().DescribeUserHierarchyGroup(ctx, &connect.DescribeUserHierarchyGroupInput{InstanceId: &ts.InstanceID, HierarchyGroupId: &dublin}); err != nil || len(g.HierarchyGroup.Tags) != 1 {
+			t.Fatalf("group tags after removing one: %v %v", g.HierarchyGroup.Tags, err)
+		}
+		// A user's tags, in the one edit form.
+		id := userID(t, ts, ts.InstanceID, "mgr.cork")
+		c.open("/console/users/" + id + "/edit")
+		c.waitText("h1", "Edit mgr.cork")
+		c.do(chromedp.SetValue(chromedp.CSS("#tags"), "shift=night"))
+		c.click(`//button[@id="save"]`)
+		c.waitText(".flash.ok", "Saved tags.")
+		c.waitText("main", "night")
+		if u := describeUser(t, ts, ts.InstanceID, id); u.Tags["shift"] != "night" {
+			t.Fatalf("user tags %v", u.Tags)
+		}
+		// The structure as JSON, from the hierarchy page.
+		c.open("/console/hierarchy/structure/json")
+		c.waitText("pre.json", `"LevelOne"`)
+		c.waitText("pre.json", `"Name": "Team"`)
+	})
+
+	t.Run("7 delete only where it can succeed, groups made elsewhere, names too long or blank", func(t *testing.T) {
+		c.t = t
+		ctx := context.Background()
+		// A site with teams and users says why it cannot be deleted, and offers no Delete.
+		c.openGroup("Earth Corp", "Europe", "Ireland")
+		row := c.waitText("table.groups", "Dublin")
+		if !strings.Contains(row, fmt.Sprintf("Cannot be deleted: it has 3 subgroups and %d users.", co.subtree["Earth Corp/Europe/Ireland/Dublin"])) {
+			t.Fatalf("Dublin's row:\n%s", row)
+		}
+		if n, err := chromedp.Run(c.ctx, chromedp.Evaluate[int](`document.evaluate('//tr[td/a[normalize-space()="Dublin"]]//a[normalize-space()="Delete"]', document, null, XPathResult.ORDERED_NODE_SNAPSHOT_TYPE, null).snapshotLength`)); err != nil || n != 0 {
+			t.Fatalf("Delete offered for Dublin (%d, %v)", n, err)
+		}
+		// A group made elsewhere shows on the next page, with no Refresh; being empty, it can go.
+		if _, err := ts.Client().CreateUserHierarchyGroup(ctx, &connect.CreateUserHierarchyGroupInput{InstanceId: &ts.InstanceID,
+			Name: aws.String("Galway"), ParentGroupId: aws.String(co.ids["Earth Corp/Europe/Ireland"])}); err != nil {
+			t.Fatal(err)
+		}
+		c.openGroup("Earth Corp", "Europe", "Ireland")
+		c.waitText("table.groups", "Galway")
+		c.click(rowLink("Galway", "Delete"))
+		c.waitText("h1", "Delete Galway?")
+		c.click(`//button[normalize-space()="Yes, delete"]`)
+		c.waitText(".flash.ok", "Deleted Galway")
+		// A name past the form's limit (set around maxlength, as a script or an old browser
+		// would) is refused by the server with its reason; nothing is added.
+		c.do(chromedp.SetValue(chromedp.CSS("#new-group"), strings.Repeat("x", 200)))
+		c.click(`//form[contains(@class,"add")]//button`)
+		c.waitText(".flash.error", "Group names can have at most 100 characters; this one has 200.")
+		if text := c.waitText("table.groups", "Dublin"); strings.Contains(text, "xxxxxxxxxx") {
+			t.Fatalf("the long name was added:\n%s", text)
+		}
+		// A level name of spaces is refused, not "Saved" with nothing saved.
+		c.open("/console/hierarchy/structure")
+		c.fill("#level2", "   ")
+		c.click(`//button[normalize-space()="Save user hierarchy structure"]`)
+		c.waitText("main", "The level 2 name is only spaces")
+		out, err := ts.Client().DescribeUserHierarchyStructure(ctx, &connect.DescribeUserHierarchyStructureInput{InstanceId: &ts.InstanceID})
+		if err != nil || aws.ToString(out.HierarchyStructure.LevelTwo.Name) != "Region" {
+			t.Fatalf("level two after a refused save: %v", err)
+		}
+	})
 }
 
 // csv writes the company as an HR file, changed by edit (which may return false to leave a
@@ -592,43 +673,45 @@ func comparable(t *testing.T, s *snapshot.Snapshot) string {
 
 type page struct{ name, path string }
 
-// pageTimes loads each page in the browser (navigation to the load event: HTML, stylesheet,
-// layout) a few times, and reports the median, with the share of it the browser's own
-// Navigation Timing gives the server (request sent to the last byte of the answer).
+// pageTimes loads each page in the browser a few times and reports, as medians: the page-load
+// time the browser's own Navigation Timing gives (navigation start to the end of the load event:
+// HTML, stylesheet, layout), the server's share of it (request sent to the last byte of the
+// answer), and the time the test waited for it (the load plus the DevTools round trips).
 // CONNECTDIR_PAGE_TIMES names a file to write the table to, for BENCHMARKS.md.
 func (c *chrome) pageTimes(t *testing.T, pages []page) {
 	t.Helper()
 	const runs = 9
 	var table strings.Builder
-	table.WriteString("| page | median | slowest | server (median) | median ÷ baseline |\n|---|---:|---:|---:|---:|\n")
+	table.WriteString("| page | load, median | load, slowest | server, median | test waited, median | load ÷ baseline |\n|---|---:|---:|---:|---:|---:|\n")
 	// The baseline is a page of the same console that makes no API call: the sign-in form.
 	var base time.Duration
 	pages = append([]page{{"baseline: the sign-in form (no API call)", "/console/login"}}, pages...)
+	median := func(ds []time.Duration) time.Duration { slices.Sort(ds); return ds[len(ds)/2] }
 	for _, p := range pages {
 		c.open(p.path) // warm: the session's group tree is read once per session, the stylesheet once
-		var times, server []time.Duration
+		var loads, server, waited []time.Duration
 		for range runs {
 			start := time.Now()
 			c.open(p.path)
-			times = append(times, time.Since(start))
-			nt, err := chromedp.Run(c.ctx, chromedp.Evaluate[float64](`(() => { const n = performance.getEntriesByType("navigation")[0]; return n.responseEnd - n.requestStart })()`))
-			if err != nil {
-				t.Fatal(err)
+			waited = append(waited, time.Since(start))
+			nt, err := chromedp.Run(c.ctx, chromedp.Evaluate[[]float64](`(() => { const n = performance.getEntriesByType("navigation")[0]; return [n.loadEventEnd - n.startTime, n.responseEnd - n.requestStart] })()`))
+			if err != nil || len(nt) != 2 || nt[0] <= 0 {
+				t.Fatalf("navigation timing of %s: %v %v", p.path, nt, err)
 			}
-			server = append(server, time.Duration(nt*float64(time.Millisecond)))
+			loads = append(loads, time.Duration(nt[0]*float64(time.Millisecond)))
+			server = append(server, time.Duration(nt[1]*float64(time.Millisecond)))
 		}
-		slices.Sort(times)
-		slices.Sort(server)
-		median := times[runs/2]
+		load := median(loads)
 		if base == 0 {
-			base = median
+			base = load
 		}
-		t.Logf("%-50s median %6.1f ms, slowest %6.1f ms, server %5.1f ms, %4.1f× baseline", p.name, ms(median), ms(times[runs-1]), ms(server[runs/2]), ms(median)/ms(base))
-		fmt.Fprintf(&table, "| %s | %.0f ms | %.0f ms | %.0f ms | %.1f |\n", p.name, ms(median), ms(times[runs-1]), ms(server[runs/2]), ms(median)/ms(base))
+		t.Logf("%-50s load %6.1f ms (slowest %6.1f), server %5.1f ms, test waited %6.1f ms, %4.1f× baseline",
+			p.name, ms(load), ms(loads[runs-1]), ms(median(server)), ms(median(waited)), ms(load)/ms(base))
+		fmt.Fprintf(&table, "| %s | %.0f ms | %.0f ms | %.0f ms | %.0f ms | %.1f |\n", p.name, ms(load), ms(loads[runs-1]), ms(median(server)), ms(median(waited)), ms(load)/ms(base))
 		// A loose bound that still catches a page gone quadratic, even on a busy machine;
 		// BENCHMARKS.md has the figures.
-		if median > 3*time.Second {
-			t.Errorf("%s: median %v", p.name, median)
+		if load > 3*time.Second {
+			t.Errorf("%s: median load %v", p.name, load)
 		}
 	}
 	if f := os.Getenv("CONNECTDIR_PAGE_TIMES"); f != "" {
