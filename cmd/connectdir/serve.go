@@ -198,6 +198,13 @@ func serve(ctx context.Context, cmd *cli.Command) error {
 		defer stop()
 		fmt.Printf("pprof: http://%s/debug/pprof/\n", at)
 	}
+	if cmd.String("store") == "" {
+		unlock, err := lockData(cmd.String("data"))
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
 	dir, err := openDirectory(ctx, cmd)
 	if err != nil {
 		return err
