@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -93,4 +96,129 @@ func TestGroupCommit(t *testing.T) {
 func batches(s *sqlstore.Store) int64 {
 	n, _ := s.GroupCommitStats()
 	return n
+}
+
+// TestGroupCommitSavepoints checks when a shared transaction pays for savepoints: a batch whose
+// calls all succeed runs none; a batch with a failing call is rolled back and run again with one
+// per call, the failing call alone undone.
+func TestGroupCommitSavepoints(t *testing.T) {
+	ctx := context.Background()
+	s, err := sqlstore.OpenSQLite(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Update(ctx, func(tx connectdir.Tx) error {
+		return tx.InsertInstance(connectdir.Instance{ID: "inst", ARN: "arn", IdentityManagementType: connectdir.IdentitySAML, Status: "ACTIVE", CreatedTime: time.Now()})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	savepoints := 0
+	stop := sqlstore.TraceSQL(func(q string, _ []any) {
+		if strings.HasPrefix(q, "SAVEPOINT") {
+			mu.Lock()
+			savepoints++
+			mu.Unlock()
+		}
+	})
+	defer stop()
+	errFail := errors.New("refused after writing")
+	// batch sends n tagging calls while the committer is held, so that they share a transaction;
+	// call fail fails after writing. It returns the savepoints run and the calls' errors.
+	batch := func(round, n, fail int) (int, []error) {
+		mu.Lock()
+		savepoints = 0
+		mu.Unlock()
+		release := make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Go(func() { _ = s.Update(ctx, func(connectdir.Tx) error { <-release; return nil }) })
+		time.Sleep(50 * time.Millisecond)
+		errs := make([]error, n)
+		for i := range n {
+			wg.Go(func() {
+				errs[i] = s.Update(ctx, func(tx connectdir.Tx) error {
+					if err := tx.TagResource("inst", fmt.Sprintf("r%d-%d", round, i), map[string]string{"k": "v"}); err != nil {
+						return err
+					}
+					if i == fail {
+						return errFail
+					}
+					return nil
+				})
+			})
+		}
+		time.Sleep(200 * time.Millisecond) // every call is waiting to be handed over
+		close(release)
+		wg.Wait()
+		mu.Lock()
+		defer mu.Unlock()
+		return savepoints, errs
+	}
+	if n, errs := batch(1, 16, -1); n != 0 || errors.Join(errs...) != nil {
+		t.Errorf("16 calls that succeed: %d savepoints, errors %v; want none", n, errors.Join(errs...))
+	}
+	n, errs := batch(2, 16, 5)
+	if n < 16 {
+		t.Errorf("16 calls, one failing: %d savepoints, want one per call", n)
+	}
+	for i, err := range errs {
+		if (i == 5) != errors.Is(err, errFail) || (i != 5 && err != nil) {
+			t.Errorf("call %d of the batch with a failure: %v", i, err)
+		}
+		var tags map[string]string
+		if err := s.View(ctx, func(tx connectdir.Tx) (err error) { tags, err = tx.Tags("inst", fmt.Sprintf("r2-%d", i)); return err }); err != nil {
+			t.Fatal(err)
+		}
+		if (tags["k"] == "v") != (i != 5) {
+			t.Errorf("call %d of the batch with a failure: tags %v after the commit", i, tags)
+		}
+	}
+}
+
+// TestCheckpointer checks that writes reach the database file without any connection's automatic
+// checkpoint (the DSN turns it off): the checkpointer copies the WAL in shortly after they commit.
+func TestCheckpointer(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := sqlstore.OpenSQLite(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	time.Sleep(300 * time.Millisecond) // what opening wrote has been checkpointed
+	file := filepath.Join(dir, "connectdir.db")
+	before, err := os.Stat(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := strings.Repeat("x", 1000)
+	if err := s.Update(ctx, func(tx connectdir.Tx) error {
+		if err := tx.InsertInstance(connectdir.Instance{ID: "inst", ARN: "arn", IdentityManagementType: connectdir.IdentitySAML, Status: "ACTIVE", CreatedTime: time.Now()}); err != nil {
+			return err
+		}
+		for i := range 1000 {
+			if err := tx.TagResource("inst", fmt.Sprintf("r%d", i), map[string]string{"k": big}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		after, err := os.Stat(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if after.Size() >= before.Size()+1000*1000 {
+			t.Logf("database file grew by %d bytes %v after the commit", after.Size()-before.Size(), time.Until(deadline.Add(-5*time.Second)).Abs())
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("database file %d bytes 5 s after 1 MB of writes (%d before): no checkpoint", after.Size(), before.Size())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

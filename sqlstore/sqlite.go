@@ -27,14 +27,16 @@ func OpenSQLite(ctx context.Context, dir string) (*Store, error) {
 	// Every pragma is set in the DSN so that each pooled connection gets it: the driver's
 	// defaults are no busy timeout, rollback journal and foreign keys off. temp_store keeps
 	// the savepoint journal of group commit (a copy of each page a call changes) in memory
-	// instead of a temporary file written on every call.
+	// instead of a temporary file written on every call. No connection checkpoints by itself
+	// (wal_autocheckpoint 0): the checkpointer of groupcommit.go does, off the committer.
 	q := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)", "temp_store(MEMORY)"} {
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)", "temp_store(MEMORY)", "wal_autocheckpoint(0)"} {
 		q.Add("_pragma", p)
 	}
 	// The read pool serves View, which is read-only: query_only makes a write there fail
 	// instead of committing.
 	readDSN := "file:" + path + "?" + q.Encode() + "&" + url.Values{"_pragma": {"query_only(1)"}}.Encode()
+	ckptDSN := "file:" + path + "?" + q.Encode()
 	q.Set("_txlock", "immediate") // take the write lock at BEGIN, so a writer never fails to upgrade
 	writeDSN := "file:" + path + "?" + q.Encode()
 
@@ -54,8 +56,15 @@ func OpenSQLite(ctx context.Context, dir string) (*Store, error) {
 	}
 	read.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
 	read.SetMaxIdleConns(max(4, runtime.GOMAXPROCS(0)))
+	ckpt, err := sql.Open("sqlite", ckptDSN)
+	if err != nil {
+		write.Close()
+		read.Close()
+		return nil, err
+	}
+	ckpt.SetMaxOpenConns(1)
 	s := &Store{write: write, read: read, d: sqliteDialect{}, writeStmts: newStmtCache(write), readStmts: newStmtCache(read), users: newUserCache()}
-	s.startGroupCommit()
+	s.startGroupCommit(ckpt)
 	return s, nil
 }
 

@@ -105,15 +105,17 @@ func migrate(ctx context.Context, db *sql.DB, d goose.Dialect, dir string, opts 
 
 // Close closes the database handles.
 func (s *Store) Close() error {
+	var err error
 	if s.gc != nil {
 		s.gc.close()
+		err = s.gc.ckpt.Close()
 	}
 	for _, c := range []*stmtCache{s.writeStmts, s.readStmts} {
 		if c != nil {
 			c.preparing.Wait()
 		}
 	}
-	err := s.write.Close()
+	err = errors.Join(err, s.write.Close())
 	if s.read != s.write {
 		err = errors.Join(err, s.read.Close())
 	}
