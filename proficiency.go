@@ -334,7 +334,8 @@ func (d *Directory) changeProficiencies(ctx context.Context, instanceID, userID 
 		if _, err := getInstance(tx, instanceID); err != nil {
 			return err
 		}
-		if _, err := getUser(tx, instanceID, userID); err != nil {
+		u, err := getUser(tx, instanceID, userID)
+		if err != nil {
 			return err
 		}
 		if err := checkProficiencies(tx, instanceID, list, withLevel); err != nil {
@@ -348,7 +349,14 @@ func (d *Directory) changeProficiencies(ctx context.Context, instanceID, userID 
 		if err != nil {
 			return err
 		}
-		return tx.PutUserProficiencies(instanceID, userID, next, d.now(), d.Region)
+		now := d.now()
+		if err := tx.PutUserProficiencies(instanceID, userID, next, now, d.Region); err != nil {
+			return err
+		}
+		// A change of proficiencies is a change of the user: its LastModifiedTime moves too, so
+		// that a client comparing it with what it read before (the CLI's cache) reads it again.
+		u.LastModifiedTime, u.LastModifiedRegion = now, d.Region
+		return tx.UpdateUser(u)
 	})
 }
 
