@@ -3,7 +3,11 @@ package hrsync_test
 import (
 	"context"
 	"testing"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/connect"
+	"github.com/aws/aws-sdk-go-v2/service/connect/types"
 	"github.com/connectdir/connectdir/hrsync"
 	"github.com/connectdir/connectdir/internal/testserver"
 )
@@ -21,17 +25,17 @@ func TestResyncCalls(t *testing.T) {
 	c := ts.Client(hrsync.Paced(0))
 	inst := testserver.NewSAMLInstance(t, c)
 	ctx := context.Background()
-	cachePath := hrsync.GroupCachePath(t.TempDir(), ts.URL, inst)
-	open := func() *hrsync.GroupCache {
-		cache, err := hrsync.OpenGroupCache(cachePath, ts.URL, inst)
+	cachePath := hrsync.CachePath(t.TempDir(), ts.URL, inst)
+	open := func() *hrsync.Cache {
+		cache, err := hrsync.OpenCache(cachePath, ts.URL, inst)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return cache
 	}
 	calls := func(op string) int { return ts.API.Calls(op, "") }
-	plan := func(d *hrsync.Desired, cache *hrsync.GroupCache) *hrsync.Plan {
-		p, err := hrsync.MakePlan(ctx, c, inst, d, hrsync.PlanOptions{Concurrency: 8, Parents: cache})
+	plan := func(d *hrsync.Desired, cache *hrsync.Cache) *hrsync.Plan {
+		p, err := hrsync.MakePlan(ctx, c, inst, d, hrsync.PlanOptions{Concurrency: 8, Cache: cache})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -92,4 +96,121 @@ func TestResyncCalls(t *testing.T) {
 		t.Errorf("1%% change took %d calls, want the unchanged re-sync's %d plus %d", total, warm, 2*n/100)
 	}
 	t.Logf("1%% change: %d calls (%d reads of the instance, %d DescribeUser, %d writes)", total, warm, described, p.Calls())
+}
+
+// TestEveryChangeMovesLastModifiedTime checks what the cache rests on: every API call that
+// changes a user or a group moves the LastModifiedTime that ListUsers and ListUserHierarchyGroups
+// show, tags and proficiencies included, as Amazon Connect does. A call that did not would let
+// a re-import keep a stale cached value.
+func TestEveryChangeMovesLastModifiedTime(t *testing.T) {
+	ctx := context.Background()
+	ts := testserver.Start(t, testserver.Options{})
+	c := ts.Client(hrsync.Paced(0))
+	inst := testserver.NewSAMLInstance(t, c)
+	rp, agent := testserver.ProfileIDs(t, c, inst, "Agent")
+	_, manager := testserver.ProfileIDs(t, c, inst, "CallCenterManager")
+	check := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := c.UpdateUserHierarchyStructure(ctx, &connect.UpdateUserHierarchyStructureInput{InstanceId: &inst,
+		HierarchyStructure: &types.HierarchyStructureUpdate{LevelOne: &types.HierarchyLevelUpdate{Name: aws.String("Region")}}})
+	check(err)
+	g, err := c.CreateUserHierarchyGroup(ctx, &connect.CreateUserHierarchyGroupInput{InstanceId: &inst, Name: aws.String("EMEA")})
+	check(err)
+	_, err = c.CreatePredefinedAttribute(ctx, &connect.CreatePredefinedAttributeInput{InstanceId: &inst, Name: aws.String("Language"),
+		Values: &types.PredefinedAttributeValuesMemberStringList{Value: []string{"English"}}})
+	check(err)
+	u, err := c.CreateUser(ctx, &connect.CreateUserInput{InstanceId: &inst, Username: aws.String("ann"),
+		IdentityInfo: &types.UserIdentityInfo{FirstName: aws.String("Ann"), LastName: aws.String("Lee")},
+		PhoneConfig:  &types.UserPhoneConfig{PhoneType: types.PhoneTypeSoftPhone}, RoutingProfileId: &rp, SecurityProfileIds: []string{agent}})
+	check(err)
+	modified := func(group bool) time.Time {
+		t.Helper()
+		if group {
+			out, err := c.ListUserHierarchyGroups(ctx, &connect.ListUserHierarchyGroupsInput{InstanceId: &inst})
+			check(err)
+			return aws.ToTime(out.UserHierarchyGroupSummaryList[0].LastModifiedTime)
+		}
+		out, err := c.ListUsers(ctx, &connect.ListUsersInput{InstanceId: &inst})
+		check(err)
+		return aws.ToTime(out.UserSummaryList[0].LastModifiedTime)
+	}
+	prof := []types.UserProficiency{{AttributeName: aws.String("Language"), AttributeValue: aws.String("English"), Level: aws.Float32(2)}}
+	for _, step := range []struct {
+		name  string
+		group bool
+		call  func() error
+	}{
+		{"UpdateUserIdentityInfo", false, func() error {
+			_, err := c.UpdateUserIdentityInfo(ctx, &connect.UpdateUserIdentityInfoInput{InstanceId: &inst, UserId: u.UserId,
+				IdentityInfo: &types.UserIdentityInfo{FirstName: aws.String("Ann"), LastName: aws.String("Lee"), Mobile: aws.String("+12065550100")}})
+			return err
+		}},
+		{"UpdateUserPhoneConfig", false, func() error {
+			_, err := c.UpdateUserPhoneConfig(ctx, &connect.UpdateUserPhoneConfigInput{InstanceId: &inst, UserId: u.UserId,
+				PhoneConfig: &types.UserPhoneConfig{PhoneType: types.PhoneTypeSoftPhone, AfterContactWorkTimeLimit: 9}})
+			return err
+		}},
+		{"UpdateUserConfig", false, func() error {
+			_, err := c.UpdateUserConfig(ctx, &connect.UpdateUserConfigInput{InstanceId: &inst, UserId: u.UserId,
+				AutoAcceptConfigs: []types.AutoAcceptConfig{{Channel: types.ChannelChat, AutoAccept: true}}})
+			return err
+		}},
+		{"UpdateUserRoutingProfile", false, func() error {
+			_, err := c.UpdateUserRoutingProfile(ctx, &connect.UpdateUserRoutingProfileInput{InstanceId: &inst, UserId: u.UserId, RoutingProfileId: &rp})
+			return err
+		}},
+		{"UpdateUserSecurityProfiles", false, func() error {
+			_, err := c.UpdateUserSecurityProfiles(ctx, &connect.UpdateUserSecurityProfilesInput{InstanceId: &inst, UserId: u.UserId, SecurityProfileIds: []string{agent, manager}})
+			return err
+		}},
+		{"UpdateUserHierarchy", false, func() error {
+			_, err := c.UpdateUserHierarchy(ctx, &connect.UpdateUserHierarchyInput{InstanceId: &inst, UserId: u.UserId, HierarchyGroupId: g.HierarchyGroupId})
+			return err
+		}},
+		{"TagResource user", false, func() error {
+			_, err := c.TagResource(ctx, &connect.TagResourceInput{ResourceArn: u.UserArn, Tags: map[string]string{"team": "a"}})
+			return err
+		}},
+		{"UntagResource user", false, func() error {
+			_, err := c.UntagResource(ctx, &connect.UntagResourceInput{ResourceArn: u.UserArn, TagKeys: []string{"team"}})
+			return err
+		}},
+		{"AssociateUserProficiencies", false, func() error {
+			_, err := c.AssociateUserProficiencies(ctx, &connect.AssociateUserProficienciesInput{InstanceId: &inst, UserId: u.UserId, UserProficiencies: prof})
+			return err
+		}},
+		{"UpdateUserProficiencies", false, func() error {
+			prof[0].Level = aws.Float32(4)
+			_, err := c.UpdateUserProficiencies(ctx, &connect.UpdateUserProficienciesInput{InstanceId: &inst, UserId: u.UserId, UserProficiencies: prof})
+			return err
+		}},
+		{"DisassociateUserProficiencies", false, func() error {
+			_, err := c.DisassociateUserProficiencies(ctx, &connect.DisassociateUserProficienciesInput{InstanceId: &inst, UserId: u.UserId,
+				UserProficiencies: []types.UserProficiencyDisassociate{{AttributeName: aws.String("Language"), AttributeValue: aws.String("English")}}})
+			return err
+		}},
+		{"UpdateUserHierarchyGroupName", true, func() error {
+			_, err := c.UpdateUserHierarchyGroupName(ctx, &connect.UpdateUserHierarchyGroupNameInput{InstanceId: &inst, HierarchyGroupId: g.HierarchyGroupId, Name: aws.String("Europe")})
+			return err
+		}},
+		{"TagResource group", true, func() error {
+			_, err := c.TagResource(ctx, &connect.TagResourceInput{ResourceArn: g.HierarchyGroupArn, Tags: map[string]string{"cost": "1"}})
+			return err
+		}},
+		{"UntagResource group", true, func() error {
+			_, err := c.UntagResource(ctx, &connect.UntagResourceInput{ResourceArn: g.HierarchyGroupArn, TagKeys: []string{"cost"}})
+			return err
+		}},
+	} {
+		before := modified(step.group)
+		time.Sleep(2 * time.Millisecond) // the wire carries milliseconds
+		check(step.call())
+		if after := modified(step.group); !after.After(before) {
+			t.Errorf("%s left LastModifiedTime at %v (before: %v)", step.name, after, before)
+		}
+	}
 }

@@ -147,15 +147,25 @@ func (p *Plan) Empty() bool { return p.Calls() == 0 }
 type PlanOptions struct {
 	Prune       bool
 	Concurrency int
-	// Parents caches the parents of hierarchy groups between runs (see GroupCache); nil: none.
-	Parents *GroupCache
+	// Cache keeps what reading learnt between runs (see Cache); nil: none. The caller saves it.
+	Cache *Cache
 }
 
 // MakePlan reads the instance and compares it with d. Problems of the desired state against the
 // instance (a profile it lacks, an email on a SAML instance) are all reported together as
 // RowErrors, before anything is written.
+//
+// With a cache, a desired state that needs what SearchUsers does not show (emails, mobile
+// numbers, proficiencies: a call or two per user) reads the users through the cache
+// (ReadOptions.Needs), so that only users changed since the last run are read again; one that
+// needs nothing more reads every page of SearchUsers, which is as cheap and trusts nothing.
 func MakePlan(ctx context.Context, c *connect.Client, instanceID string, d *Desired, opt PlanOptions) (*Plan, error) {
-	inst, err := ReadInstance(ctx, c, instanceID, ReadOptions{Concurrency: opt.Concurrency, GroupTags: d.Fields&FieldGroupTags != 0, Parents: opt.Parents})
+	wanted := make(map[string]bool, len(d.Users))
+	for _, u := range d.Users {
+		wanted[strings.ToLower(u.Username)] = true
+	}
+	inst, err := ReadInstance(ctx, c, instanceID, ReadOptions{Concurrency: opt.Concurrency, GroupTags: d.Fields&FieldGroupTags != 0,
+		Cache: opt.Cache, Needs: d.Fields, Wanted: func(username string) bool { return wanted[strings.ToLower(username)] }})
 	if err != nil {
 		return nil, err
 	}
@@ -166,11 +176,8 @@ func MakePlan(ctx context.Context, c *connect.Client, instanceID string, d *Desi
 		return nil, err
 	}
 	// SearchUsers does not return emails or mobile numbers; describe the users whose ones we must
-	// compare. On SAML instances users have no email, so an email-only source needs no call.
-	need := d.Fields & (FieldEmail | FieldSecondaryEmail | FieldMobile)
-	if inst.IdentityType == connectdir.IdentitySAML {
-		need &^= FieldEmail
-	}
+	// compare (those the cache holds unchanged are described already).
+	need := needs(d.Fields, inst.IdentityType) & identityFields
 	if need != 0 {
 		var list []*CurrentUser
 		for _, u := range d.Users {
@@ -197,6 +204,7 @@ func MakePlan(ctx context.Context, c *connect.Client, instanceID string, d *Desi
 		}
 		p = Diff(inst, d, opt.Prune)
 	}
+	inst.Remember()
 	return p, nil
 }
 

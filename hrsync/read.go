@@ -8,8 +8,10 @@ import (
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/connect"
 	"github.com/aws/aws-sdk-go-v2/service/connect/types"
+	"github.com/connectdir/connectdir"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -25,6 +27,9 @@ type Instance struct {
 	Attributes   map[string][]string     // predefined attribute -> values; only when read (ReadAttributes)
 	// Reads counts the calls reading took.
 	Reads int
+
+	cache       *Cache             // with ReadOptions.CacheUsers
+	usersListed map[string]listing // by user id, with ReadOptions.CacheUsers
 }
 
 // CurrentGroup is a group of the instance.
@@ -35,6 +40,7 @@ type CurrentGroup struct {
 }
 
 // CurrentUser is a user of the instance as SearchUsers (and, where needed, DescribeUser) shows it.
+// The cache keeps it as JSON.
 type CurrentUser struct {
 	ID, ARN, Username             string
 	FirstName, LastName           string
@@ -53,12 +59,33 @@ type CurrentUser struct {
 // ReadOptions tune ReadInstance.
 type ReadOptions struct {
 	Concurrency int
-	// GroupTags asks for each group to be described, for its tags, even where its parent is
-	// already known from another group's path or the cache.
+	// GroupTags asks for each group's tags: groups are described, even where the parent is
+	// already known from another group's path or the cache, unless the cache holds the tags of a
+	// group the listing shows unchanged.
 	GroupTags bool
-	// Parents, when set, gives the parents of groups met before, so that only new groups are
-	// described; it learns those. The caller saves it.
-	Parents *GroupCache
+	// Cache, when set, gives the parents of groups met before, so that only new groups are
+	// described, and the tags of unchanged groups; it learns those. The caller saves it.
+	Cache *Cache
+	// Needs is what the caller needs of users beyond what SearchUsers shows: FieldEmail,
+	// FieldSecondaryEmail, FieldMobile (a DescribeUser per user) and FieldProficiencies (a
+	// ListUserProficiencies per user). With a Cache, users are then read through it (see
+	// readUsersCached), and the caller calls Instance.Remember once it has read what it needs.
+	Needs Field
+	// Wanted says which users Needs is for; nil: all.
+	Wanted func(username string) bool
+}
+
+// identityFields are the fields only DescribeUser shows.
+const identityFields = FieldEmail | FieldSecondaryEmail | FieldMobile
+
+// needs is what must be read of users beyond SearchUsers to compare fields f in an instance of
+// identityType: SAML users have no email.
+func needs(f Field, identityType string) Field {
+	f &= identityFields | FieldProficiencies
+	if identityType == connectdir.IdentitySAML {
+		f &^= FieldEmail
+	}
+	return f
 }
 
 // ReadInstance reads an instance's hierarchy, profiles and users:
@@ -66,7 +93,8 @@ type ReadOptions struct {
 // SearchUsers in pages of 500. ListUserHierarchyGroups does not say who a group's parent is, so
 // groups are described, but only where the parent is still unknown: the groups users sit in are
 // described first, and each answer names every ancestor of that group, so in a tree whose users
-// sit in the leaves the cost is one call per leaf group.
+// sit in the leaves the cost is one call per leaf group. With a cache, groups and users unchanged
+// since it was written are not read again (see Cache and ReadOptions).
 func ReadInstance(ctx context.Context, c *connect.Client, instanceID string, opt ReadOptions) (*Instance, error) {
 	in := &Instance{ID: instanceID, Groups: map[string]*CurrentGroup{}, RoutingIDs: map[string]string{},
 		SecurityIDs: map[string]string{}, Users: map[string]*CurrentUser{}}
@@ -110,64 +138,164 @@ func ReadInstance(ctx context.Context, c *connect.Client, instanceID string, opt
 			in.SecurityIDs[aws.ToString(s.Name)] = aws.ToString(s.Id)
 		}
 	}
+	groupsListed := map[string]listing{}
 	for p := connect.NewListUserHierarchyGroupsPaginator(c, &connect.ListUserHierarchyGroupsInput{InstanceId: id, MaxResults: aws.Int32(1000)}); p.HasMorePages(); {
 		out, err := p.NextPage(ctx)
 		if err != nil {
 			return nil, err
 		}
 		in.Reads++
+		serverTime, ok := awsmiddleware.GetServerTime(out.ResultMetadata)
 		for _, s := range out.UserHierarchyGroupSummaryList {
 			in.Groups[aws.ToString(s.Id)] = &CurrentGroup{ID: aws.ToString(s.Id), ARN: aws.ToString(s.Arn), Name: aws.ToString(s.Name)}
+			groupsListed[aws.ToString(s.Id)] = newListing(s.LastModifiedTime, serverTime, ok)
 		}
 	}
+	if opt.Cache != nil && needs(opt.Needs, in.IdentityType) != 0 {
+		in.cache = opt.Cache
+		err = in.readUsersCached(ctx, c, opt)
+	} else {
+		err = in.searchUsers(ctx, c, nil)
+	}
+	if err != nil {
+		return nil, err
+	}
 	var userGroups []string
-	for p := connect.NewSearchUsersPaginator(c, &connect.SearchUsersInput{InstanceId: id, MaxResults: aws.Int32(500)}); p.HasMorePages(); {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
-		in.Reads++
-		for _, s := range out.Users {
-			u := currentUser(s)
-			in.Users[strings.ToLower(u.Username)] = u
-			if u.GroupID != "" {
-				userGroups = append(userGroups, u.GroupID)
-			}
+	for _, u := range in.Users {
+		if u.GroupID != "" {
+			userGroups = append(userGroups, u.GroupID)
 		}
 	}
 	slices.Sort(userGroups)
 	userGroups = slices.Compact(userGroups)
-	if err := in.resolveGroups(ctx, c, userGroups, opt); err != nil {
+	if err := in.resolveGroups(ctx, c, userGroups, groupsListed, opt); err != nil {
 		return nil, err
 	}
 	return in, nil
 }
 
-func currentUser(s types.UserSearchSummary) *CurrentUser {
+// searchUsers reads users through SearchUsers in pages of 500: every user, or, when only is
+// set, only the users it holds (by id), whose entries it fills; those it does not find are gone
+// and dropped.
+func (in *Instance) searchUsers(ctx context.Context, c *connect.Client, only map[string]*CurrentUser) error {
+	for p := connect.NewSearchUsersPaginator(c, &connect.SearchUsersInput{InstanceId: aws.String(in.ID), MaxResults: aws.Int32(500)}); p.HasMorePages(); {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return err
+		}
+		in.Reads++
+		for _, s := range out.Users {
+			u := currentUser(s, 1000) // SearchUsers gives after-contact-work limits in milliseconds, unlike every other call
+			if only == nil {
+				in.Users[strings.ToLower(u.Username)] = u
+			} else if cu := only[u.ID]; cu != nil {
+				*cu = *u
+				delete(only, u.ID)
+			}
+		}
+	}
+	for _, gone := range only {
+		delete(in.Users, strings.ToLower(gone.Username))
+	}
+	return nil
+}
+
+// readUsersCached reads the users through ListUsers (1,000 a page), which gives each user's
+// LastModifiedTime: a user the cache holds with the same time has not changed since and is taken
+// from the cache. The others are read one by one with DescribeUser, which shows everything, or,
+// when more of them would need no DescribeUser of their own than SearchUsers has pages, through
+// every page of SearchUsers.
+func (in *Instance) readUsersCached(ctx context.Context, c *connect.Client, opt ReadOptions) error {
+	in.usersListed = map[string]listing{}
+	var changed []*CurrentUser
+	searchable := 0 // changed users the caller will not describe anyway
+	for p := connect.NewListUsersPaginator(c, &connect.ListUsersInput{InstanceId: aws.String(in.ID), MaxResults: aws.Int32(1000)}); p.HasMorePages(); {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return err
+		}
+		in.Reads++
+		serverTime, ok := awsmiddleware.GetServerTime(out.ResultMetadata)
+		for _, s := range out.UserSummaryList {
+			id, username := aws.ToString(s.Id), aws.ToString(s.Username)
+			l := newListing(s.LastModifiedTime, serverTime, ok)
+			in.usersListed[id] = l
+			u, unchanged := opt.Cache.user(id, username, l)
+			if !unchanged {
+				u = &CurrentUser{ID: id, ARN: aws.ToString(s.Arn), Username: username}
+				changed = append(changed, u)
+				if needs(opt.Needs, in.IdentityType)&identityFields == 0 || opt.Wanted != nil && !opt.Wanted(username) {
+					searchable++
+				}
+			}
+			in.Users[strings.ToLower(username)] = u
+		}
+	}
+	if pages := (len(in.usersListed) + 499) / 500; searchable > pages {
+		only := make(map[string]*CurrentUser, len(changed))
+		for _, u := range changed {
+			only[u.ID] = u
+		}
+		return in.searchUsers(ctx, c, only)
+	}
+	return in.DescribeUsers(ctx, c, changed, opt.Concurrency)
+}
+
+// Remember keeps in the cache the users read since ReadInstance (through the cache),
+// as they are now: call it once everything needed of them is read. Without a cache it does
+// nothing.
+func (in *Instance) Remember() {
+	if in.cache != nil {
+		in.cache.rememberUsers(in.Users, in.usersListed)
+	}
+}
+
+// currentUser reads what SearchUsers shows of a user; acwUnit is what its after-contact-work
+// limits are divided by to give seconds (1000 for SearchUsers' milliseconds).
+func currentUser(s types.UserSearchSummary, acwUnit int32) *CurrentUser {
 	u := &CurrentUser{ID: aws.ToString(s.Id), ARN: aws.ToString(s.Arn), Username: aws.ToString(s.Username),
 		GroupID: aws.ToString(s.HierarchyGroupId), RoutingID: aws.ToString(s.RoutingProfileId),
 		SecurityIDs: slices.Clone(s.SecurityProfileIds), Tags: s.Tags, DirectoryUserID: aws.ToString(s.DirectoryUserId),
-		Channels: channelsFromSearch(s)}
+		Channels: channelsFromSearch(s, acwUnit)}
 	if s.IdentityInfo != nil {
 		u.FirstName, u.LastName = aws.ToString(s.IdentityInfo.FirstName), aws.ToString(s.IdentityInfo.LastName)
 	}
 	if pc := s.PhoneConfig; pc != nil {
-		// SearchUsers gives the after-contact-work limit in milliseconds, unlike every other call.
-		u.Phone = Phone{Type: string(pc.PhoneType), AutoAccept: pc.AutoAccept, ACW: pc.AfterContactWorkTimeLimit / 1000, DeskPhone: aws.ToString(pc.DeskPhoneNumber)}
+		u.Phone = Phone{Type: string(pc.PhoneType), AutoAccept: pc.AutoAccept, ACW: pc.AfterContactWorkTimeLimit / acwUnit, DeskPhone: aws.ToString(pc.DeskPhoneNumber)}
 	}
 	return u
 }
 
+// describedUser reads what DescribeUser shows of a user: what SearchUsers shows (in seconds),
+// with the emails and mobile number.
+func describedUser(d *types.User) *CurrentUser {
+	u := currentUser(types.UserSearchSummary{Id: d.Id, Arn: d.Arn, Username: d.Username, HierarchyGroupId: d.HierarchyGroupId,
+		RoutingProfileId: d.RoutingProfileId, SecurityProfileIds: d.SecurityProfileIds, Tags: d.Tags, DirectoryUserId: d.DirectoryUserId,
+		PhoneConfig: d.PhoneConfig, AutoAcceptConfigs: d.AutoAcceptConfigs, AfterContactWorkConfigs: d.AfterContactWorkConfigs,
+		PhoneNumberConfigs: d.PhoneNumberConfigs, PersistentConnectionConfigs: d.PersistentConnectionConfigs,
+		VoiceEnhancementConfigs: d.VoiceEnhancementConfigs}, 1)
+	if ii := d.IdentityInfo; ii != nil {
+		u.FirstName, u.LastName = aws.ToString(ii.FirstName), aws.ToString(ii.LastName)
+		u.Email, u.SecondaryEmail, u.Mobile = aws.ToString(ii.Email), aws.ToString(ii.SecondaryEmail), aws.ToString(ii.Mobile)
+	}
+	u.Described = true
+	return u
+}
+
 // resolveGroups finds every group's parent and path by describing groups, users' groups first.
-func (in *Instance) resolveGroups(ctx context.Context, c *connect.Client, first []string, opt ReadOptions) error {
+func (in *Instance) resolveGroups(ctx context.Context, c *connect.Client, first []string, listed map[string]listing, opt ReadOptions) error {
 	var mu sync.Mutex
 	known := map[string]bool{}     // parent known
+	tagsKnown := map[string]bool{} // described, or unchanged since the cache read them
 	described := map[string]bool{} // each group is described at most once
-	if opt.Parents != nil {
+	if opt.Cache != nil {
 		for gid, g := range in.Groups {
 			// A cached parent the listing lacks means the cache is stale: ask.
-			if p, ok := opt.Parents.parent(gid); ok && (p == "" || in.Groups[p] != nil) {
+			if p, ok := opt.Cache.parent(gid); ok && (p == "" || in.Groups[p] != nil) {
 				g.ParentID, known[gid] = p, true
+			}
+			if tags, ok := opt.Cache.groupTags(gid, listed[gid]); ok {
+				g.Tags, tagsKnown[gid] = tags, true
 			}
 		}
 	}
@@ -176,7 +304,7 @@ func (in *Instance) resolveGroups(ctx context.Context, c *connect.Client, first 
 		g.SetLimit(max(1, opt.Concurrency))
 		for _, gid := range ids {
 			mu.Lock()
-			skip := described[gid] || known[gid] && !opt.GroupTags
+			skip := described[gid] || known[gid] && (!opt.GroupTags || tagsKnown[gid])
 			described[gid] = true
 			mu.Unlock()
 			if skip || in.Groups[gid] == nil {
@@ -191,7 +319,7 @@ func (in *Instance) resolveGroups(ctx context.Context, c *connect.Client, first 
 				defer mu.Unlock()
 				in.Reads++
 				hg := out.HierarchyGroup
-				in.Groups[gid].Tags = hg.Tags
+				in.Groups[gid].Tags, tagsKnown[gid] = hg.Tags, true
 				if hp := hg.HierarchyPath; hp != nil {
 					parent := ""
 					for _, s := range []*types.HierarchyGroupSummary{hp.LevelOne, hp.LevelTwo, hp.LevelThree, hp.LevelFour, hp.LevelFive} {
@@ -222,8 +350,8 @@ func (in *Instance) resolveGroups(ctx context.Context, c *connect.Client, first 
 	if err := describe(rest); err != nil {
 		return err
 	}
-	if opt.Parents != nil {
-		opt.Parents.remember(in.Groups, known)
+	if opt.Cache != nil {
+		opt.Cache.remember(in.Groups, known, tagsKnown, listed)
 	}
 	var pathOf func(id string, depth int) string
 	pathOf = func(id string, depth int) string {
@@ -243,18 +371,19 @@ func (in *Instance) resolveGroups(ctx context.Context, c *connect.Client, first 
 	return nil
 }
 
-// DescribeUsers fills the identity fields SearchUsers leaves out (emails, mobile): one
-// DescribeUser call per user.
+// DescribeUsers reads users with DescribeUser, one call each, which shows what SearchUsers
+// leaves out (emails, mobile). Users already described (by this run, or unchanged since the cache
+// read them) are skipped.
 func (in *Instance) DescribeUsers(ctx context.Context, c *connect.Client, users []*CurrentUser, concurrency int) error {
+	users = slices.DeleteFunc(slices.Clone(users), func(u *CurrentUser) bool { return u.Described })
 	return in.readEach(ctx, users, concurrency, func(ctx context.Context, u *CurrentUser) (int, error) {
 		out, err := c.DescribeUser(ctx, &connect.DescribeUserInput{InstanceId: aws.String(in.ID), UserId: aws.String(u.ID)})
 		if err != nil {
 			return 0, fmt.Errorf("describing user %s: %w", u.Username, err)
 		}
-		if ii := out.User.IdentityInfo; ii != nil {
-			u.Email, u.SecondaryEmail, u.Mobile = aws.ToString(ii.Email), aws.ToString(ii.SecondaryEmail), aws.ToString(ii.Mobile)
-		}
-		u.Described = true
+		d := describedUser(out.User)
+		d.Proficiencies, d.ProficienciesRead = u.Proficiencies, u.ProficienciesRead // not in DescribeUser
+		*u = *d
 		return 1, nil
 	})
 }

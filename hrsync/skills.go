@@ -81,9 +81,9 @@ func (c *ProficiencyChange) calls() int {
 	return n
 }
 
-// channelsFromSearch reads the per-channel settings SearchUsers shows (its ACW limits in
-// milliseconds), leaving out VOICE's auto-accept and ACW, which Phone holds.
-func channelsFromSearch(s types.UserSearchSummary) map[string]ChannelSetting {
+// channelsFromSearch reads the per-channel settings SearchUsers shows (its ACW limits divided by
+// acwUnit give seconds), leaving out VOICE's auto-accept and ACW, which Phone holds.
+func channelsFromSearch(s types.UserSearchSummary, acwUnit int32) map[string]ChannelSetting {
 	m := map[string]ChannelSetting{}
 	at := func(ch types.Channel) ChannelSetting { return m[string(ch)] }
 	for _, c := range s.AutoAcceptConfigs {
@@ -97,10 +97,10 @@ func channelsFromSearch(s types.UserSearchSummary) map[string]ChannelSetting {
 	for _, c := range s.AfterContactWorkConfigs {
 		cs := at(c.Channel)
 		if c.AfterContactWorkConfig != nil && c.Channel != types.ChannelVoice {
-			cs.ACW = aws.Int32(c.AfterContactWorkConfig.AfterContactWorkTimeLimit / 1000)
+			cs.ACW = aws.Int32(c.AfterContactWorkConfig.AfterContactWorkTimeLimit / acwUnit)
 		}
 		if cb := c.AgentFirstCallbackAfterContactWorkConfig; cb != nil {
-			cs.AgentFirstCallbackACW = aws.Int32(cb.AfterContactWorkTimeLimit / 1000)
+			cs.AgentFirstCallbackACW = aws.Int32(cb.AfterContactWorkTimeLimit / acwUnit)
 		}
 		m[string(c.Channel)] = cs
 	}
@@ -243,8 +243,10 @@ func DiffProficiencies(have, want []Proficiency) *ProficiencyChange {
 // ---- reading ----
 
 // ReadProficiencies fills users' proficiencies: one ListUserProficiencies call per user, since
-// no call lists them for many users.
+// no call lists them for many users. Users whose proficiencies are read already (by this run, or
+// unchanged since the cache read them) are skipped.
 func (in *Instance) ReadProficiencies(ctx context.Context, c *connect.Client, users []*CurrentUser, concurrency int) error {
+	users = slices.DeleteFunc(slices.Clone(users), func(u *CurrentUser) bool { return u.ProficienciesRead })
 	return in.readEach(ctx, users, concurrency, func(ctx context.Context, u *CurrentUser) (int, error) {
 		var list []Proficiency
 		reads := 0

@@ -11,7 +11,7 @@ import (
 	"github.com/urfave/cli/v3"
 )
 
-// planWithCache runs plan with the instance's group-parent cache, kept beside --passwords-out
+// planWithCache runs plan with the instance's cache (hrsync.Cache), kept beside --passwords-out
 // when given, else in the user's cache directory, one file per endpoint and instance; it saves
 // what the read learnt. Without a cache directory the plan runs uncached.
 func planWithCache(cmd *cli.Command, c *connect.Client, instanceID string, opt hrsync.PlanOptions, plan func(hrsync.PlanOptions) (*hrsync.Plan, error)) (*hrsync.Plan, error) {
@@ -29,11 +29,11 @@ func planWithCache(cmd *cli.Command, c *connect.Client, instanceID string, opt h
 	if endpoint == "" {
 		endpoint = "aws:" + o.Region
 	}
-	cache, err := hrsync.OpenGroupCache(hrsync.GroupCachePath(dir, endpoint, instanceID), endpoint, instanceID)
+	cache, err := hrsync.OpenCache(hrsync.CachePath(dir, endpoint, instanceID), endpoint, instanceID)
 	if err != nil {
-		return nil, fmt.Errorf("group cache: %w", err)
+		return nil, fmt.Errorf("cache: %w", err)
 	}
-	opt.Parents = cache
+	opt.Cache = cache
 	p, err := plan(opt)
 	if err != nil {
 		return nil, err
