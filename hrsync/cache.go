@@ -193,6 +193,10 @@ func (c *Cache) Save() error {
 		return err
 	}
 	tmp := c.path + ".tmp"
+	// A leftover temporary file would keep its mode through WriteFile: start a new one.
+	if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
 	if err := os.WriteFile(tmp, b, 0o600); err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package hrsync_test
 
 import (
 	"context"
+	"os"
 	"testing"
 	"time"
 
@@ -212,5 +213,24 @@ func TestEveryChangeMovesLastModifiedTime(t *testing.T) {
 		if after := modified(step.group); !after.After(before) {
 			t.Errorf("%s left LastModifiedTime at %v (before: %v)", step.name, after, before)
 		}
+	}
+}
+
+// The cache holds users' emails and mobile numbers: its file is the owner's alone, even where a
+// leftover temporary file was readable by others.
+func TestCacheFileOwnerOnly(t *testing.T) {
+	path := hrsync.CachePath(t.TempDir(), "http://127.0.0.1:1", "inst")
+	if err := os.WriteFile(path+".tmp", []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cache, err := hrsync.OpenCache(path, "http://127.0.0.1:1", "inst")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cache.Save(); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("cache file: %v, mode %v; want 0600", err, fi.Mode().Perm())
 	}
 }

@@ -109,9 +109,12 @@ func TestReimportCalls(t *testing.T) {
 	// (hrsync.settle); wait that out after writing, so that the next read can fill it.
 	settle := func() { time.Sleep(3 * time.Second) }
 
+	start := time.Now()
 	s := agents(n, nil)
 	apply(plan(s))
+	t.Logf("first import: %s", time.Since(start))
 	settle()
+	start = time.Now()
 
 	// Cold: every user and group is read once more, and the cache fills.
 	done := measure()
@@ -119,7 +122,7 @@ func TestReimportCalls(t *testing.T) {
 		t.Fatalf("unchanged re-import plans %d calls: %s", p.Calls(), jsonOf(t, p))
 	}
 	cold := done()
-	t.Logf("unchanged re-import of %d agents, cache cold: %d calls %v", n, cold.total, cold.perItem)
+	t.Logf("unchanged re-import of %d agents, cache cold: %d calls %v (%s)", n, cold.total, cold.perItem, time.Since(start))
 	if cold.perItem["DescribeUser"] != n || cold.perItem["ListUserProficiencies"] != n {
 		t.Errorf("cold re-import read %v, want every user", cold.perItem)
 	}
@@ -212,5 +215,52 @@ func TestReimportCalls(t *testing.T) {
 	}
 	if tags := must(c.DescribeUserHierarchyGroup(ctx, &connect.DescribeUserHierarchyGroupInput{InstanceId: &inst, HierarchyGroupId: group.Id}))(t).HierarchyGroup.Tags; tags["cost"] != "EMEA" {
 		t.Errorf("group EMEA's tags are %v", tags)
+	}
+}
+
+// TestExportCalls: an export through the cache describes only the users and groups changed since
+// the last one, and gives the same snapshot as an export without it; a change through the API
+// shows in the next export.
+func TestExportCalls(t *testing.T) {
+	const n = 200
+	ctx := context.Background()
+	ts := testserver.Start(t, testserver.Options{})
+	c := ts.Client(hrsync.Paced(0))
+	inst := testserver.NewSAMLInstance(t, c)
+	importSnap(t, c, inst, agents(n, nil))
+	time.Sleep(3 * time.Second) // the cache keeps only what was last modified two seconds before it was listed
+	cachePath := hrsync.CachePath(t.TempDir(), ts.URL, inst)
+	perUser := func() int {
+		return ts.API.Calls("DescribeUser", "") + ts.API.Calls("ListUserProficiencies", "") + ts.API.Calls("DescribeUserHierarchyGroup", "")
+	}
+	exportCached := func() (*snapshot.Snapshot, int) {
+		t.Helper()
+		cache, err := hrsync.OpenCache(cachePath, ts.URL, inst)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := perUser()
+		s, err := snapshot.Export(ctx, c, inst, snapshot.ExportOptions{Concurrency: 8, Cache: cache})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cache.Save(); err != nil {
+			t.Fatal(err)
+		}
+		return s, perUser() - before
+	}
+	first, cold := exportCached()
+	second, warm := exportCached()
+	if cold != 2*n+48 || warm != 0 {
+		t.Errorf("per-user and per-group reads: %d cold, %d warm; want %d and 0", cold, warm, 2*n+48)
+	}
+	if a, b, plain := body(first), body(second), body(export(t, c, inst)); a != plain || b != plain {
+		t.Errorf("cached exports differ from a plain one")
+	}
+	must(c.UpdateUserIdentityInfo(ctx, &connect.UpdateUserIdentityInfoInput{InstanceId: &inst, UserId: aws.String(userID(t, c, inst, "agent00007")),
+		IdentityInfo: &types.UserIdentityInfo{FirstName: aws.String("First7"), LastName: aws.String("Last7"), Mobile: aws.String("+10000000007")}}))(t)
+	third, reads := exportCached()
+	if reads != 2 || body(third) != body(export(t, c, inst)) || !strings.Contains(body(third), "+10000000007") {
+		t.Errorf("after a change, the cached export read %d times (want 2: the user's DescribeUser and ListUserProficiencies) or misses it", reads)
 	}
 }

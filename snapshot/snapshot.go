@@ -58,12 +58,20 @@ type ExportOptions struct {
 	// SkipDescribe leaves out emails and mobile numbers, which only DescribeUser returns (one
 	// call per user), keeping what SearchUsers returns (pages of 500).
 	SkipDescribe bool
+	// Cache, when set, is the instance's cache (see hrsync.Cache): users and groups unchanged
+	// since it was written are not described again. The caller saves it.
+	Cache *hrsync.Cache
 }
 
 // Export reads an instance into a snapshot: the reads of a sync, every group described (for its
-// tags) and every user described (for emails and mobile) unless opt.SkipDescribe.
+// tags), every user described (for emails and mobile) unless opt.SkipDescribe, and every user's
+// proficiencies listed; with a cache, only those of groups and users changed since it was written.
 func Export(ctx context.Context, c *connect.Client, instanceID string, opt ExportOptions) (*Snapshot, error) {
-	in, err := hrsync.ReadInstance(ctx, c, instanceID, hrsync.ReadOptions{Concurrency: opt.Concurrency, GroupTags: true})
+	needs := hrsync.FieldEmail | hrsync.FieldSecondaryEmail | hrsync.FieldMobile | hrsync.FieldProficiencies
+	if opt.SkipDescribe {
+		needs = hrsync.FieldProficiencies
+	}
+	in, err := hrsync.ReadInstance(ctx, c, instanceID, hrsync.ReadOptions{Concurrency: opt.Concurrency, GroupTags: true, Cache: opt.Cache, Needs: needs})
 	if err != nil {
 		return nil, err
 	}
@@ -76,6 +84,7 @@ func Export(ctx context.Context, c *connect.Client, instanceID string, opt Expor
 	if err := in.ReadProficiencies(ctx, c, users, opt.Concurrency); err != nil {
 		return nil, err
 	}
+	in.Remember()
 	if err := in.ReadAttributes(ctx, c); err != nil {
 		return nil, err
 	}
@@ -100,6 +109,11 @@ func Export(ctx context.Context, c *connect.Client, instanceID string, opt Expor
 			SecondaryEmail: u.SecondaryEmail, Mobile: u.Mobile, RoutingProfile: routing[u.RoutingID],
 			Phone: u.Phone, Tags: u.Tags, SecurityProfiles: []string{},
 			Channels: u.Channels, Proficiencies: u.Proficiencies}
+		if opt.SkipDescribe {
+			// What the cache holds of a user may have been described by an earlier run; the
+			// snapshot still leaves out what was asked to be left out.
+			su.Email, su.SecondaryEmail, su.Mobile = "", "", ""
+		}
 		if in.IdentityType == connectdir.IdentityExistingDirectory {
 			// Only an existing directory's ids mean anything in another instance; CONNECT_MANAGED
 			// ones are made by the server for each user.

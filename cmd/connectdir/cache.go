@@ -11,10 +11,10 @@ import (
 	"github.com/urfave/cli/v3"
 )
 
-// planWithCache runs plan with the instance's cache (hrsync.Cache), kept beside --passwords-out
-// when given, else in the user's cache directory, one file per endpoint and instance; it saves
-// what the read learnt. Without a cache directory the plan runs uncached.
-func planWithCache(cmd *cli.Command, c *connect.Client, instanceID string, opt hrsync.PlanOptions, plan func(hrsync.PlanOptions) (*hrsync.Plan, error)) (*hrsync.Plan, error) {
+// openCache opens the cache (hrsync.Cache) of the instance c reaches, kept beside
+// --passwords-out when given, else in the user's cache directory, one file per endpoint and
+// instance. Without a cache directory it returns nil: the run reads everything.
+func openCache(cmd *cli.Command, c *connect.Client, instanceID string) (*hrsync.Cache, error) {
 	dir := ""
 	if out := cmd.String("passwords-out"); out != "" {
 		dir = filepath.Dir(out)
@@ -22,7 +22,7 @@ func planWithCache(cmd *cli.Command, c *connect.Client, instanceID string, opt h
 		dir = filepath.Join(d, "connectdir")
 	}
 	if dir == "" {
-		return plan(opt)
+		return nil, nil
 	}
 	o := c.Options()
 	endpoint := aws.ToString(o.BaseEndpoint)
@@ -33,13 +33,30 @@ func planWithCache(cmd *cli.Command, c *connect.Client, instanceID string, opt h
 	if err != nil {
 		return nil, fmt.Errorf("cache: %w", err)
 	}
+	return cache, nil
+}
+
+// saveCache keeps what a run learnt; a cache that cannot be kept costs calls, nothing else.
+func saveCache(cache *hrsync.Cache) {
+	if cache == nil {
+		return
+	}
+	if err := cache.Save(); err != nil {
+		fmt.Fprintf(os.Stderr, "warning: %v\n", err)
+	}
+}
+
+// planWithCache runs plan with the instance's cache and saves what the read learnt.
+func planWithCache(cmd *cli.Command, c *connect.Client, instanceID string, opt hrsync.PlanOptions, plan func(hrsync.PlanOptions) (*hrsync.Plan, error)) (*hrsync.Plan, error) {
+	cache, err := openCache(cmd, c, instanceID)
+	if err != nil {
+		return nil, err
+	}
 	opt.Cache = cache
 	p, err := plan(opt)
 	if err != nil {
 		return nil, err
 	}
-	if err := cache.Save(); err != nil {
-		fmt.Fprintf(os.Stderr, "warning: %v\n", err) // a cache that cannot be kept costs calls, nothing else
-	}
+	saveCache(cache)
 	return p, nil
 }

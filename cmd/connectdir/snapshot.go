@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/aws/aws-sdk-go-v2/service/connect"
 	"github.com/connectdir/connectdir/hrsync"
 	"github.com/connectdir/connectdir/snapshot"
 	"github.com/urfave/cli/v3"
@@ -39,7 +40,7 @@ func snapshotCommand() *cli.Command {
 					if err != nil {
 						return err
 					}
-					s, err := snapshot.Export(ctx, c, cmd.String("instance"), snapshot.ExportOptions{Concurrency: int(cmd.Int("concurrency")), SkipDescribe: cmd.Bool("skip-describe")})
+					s, err := export(ctx, cmd, c, cmd.String("instance"))
 					if err != nil {
 						return err
 					}
@@ -103,7 +104,7 @@ func copyCommand() *cli.Command {
 				return err
 			}
 			conc := int(cmd.Int("concurrency"))
-			s, err := snapshot.Export(ctx, from, cmd.String("from"), snapshot.ExportOptions{Concurrency: conc, SkipDescribe: cmd.Bool("skip-describe")})
+			s, err := export(ctx, cmd, from, cmd.String("from"))
 			if err != nil {
 				return err
 			}
@@ -116,6 +117,21 @@ func copyCommand() *cli.Command {
 			return showAndApply(ctx, cmd, to, p, !cmd.Bool("plan"))
 		},
 	}
+}
+
+// export reads an instance into a snapshot through its cache, so that groups and users unchanged
+// since the last run are not described again, and saves the cache.
+func export(ctx context.Context, cmd *cli.Command, c *connect.Client, instanceID string) (*snapshot.Snapshot, error) {
+	cache, err := openCache(cmd, c, instanceID)
+	if err != nil {
+		return nil, err
+	}
+	s, err := snapshot.Export(ctx, c, instanceID, snapshot.ExportOptions{Concurrency: int(cmd.Int("concurrency")), SkipDescribe: cmd.Bool("skip-describe"), Cache: cache})
+	if err != nil {
+		return nil, err
+	}
+	saveCache(cache)
+	return s, nil
 }
 
 func writeSnapshot(s *snapshot.Snapshot, path string) error {
