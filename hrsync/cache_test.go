@@ -2,7 +2,9 @@ package hrsync_test
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -233,4 +235,77 @@ func TestCacheFileOwnerOnly(t *testing.T) {
 	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("cache file: %v, mode %v; want 0600", err, fi.Mode().Perm())
 	}
+}
+
+// A sync that needs only proficiencies beyond SearchUsers (a SAML instance, no email columns)
+// reads users through the cache too: cold, the changed users are too many to describe one by one
+// and are read through SearchUsers' pages instead; warm, nothing is read per user; a name changed
+// behind the cache's back is read again (one DescribeUser) and put back.
+func TestCachedSyncOfProficiencies(t *testing.T) {
+	const n = 1200
+	ctx := context.Background()
+	ts := testserver.Start(t, testserver.Options{})
+	c := ts.Client(hrsync.Paced(0))
+	inst := testserver.NewSAMLInstance(t, c)
+	if _, err := c.CreatePredefinedAttribute(ctx, &connect.CreatePredefinedAttributeInput{InstanceId: &inst, Name: aws.String("Language"),
+		Values: &types.PredefinedAttributeValuesMemberStringList{Value: []string{"English", "French"}}}); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	b.WriteString("username,first_name,last_name,routing_profile,security_profiles,proficiencies\n")
+	for i := range n {
+		fmt.Fprintf(&b, "agent%05d,First%d,Last%d,Basic Routing Profile,Agent,Language=%s:%d\n", i, i, i, []string{"English", "French"}[i%2], 1+i%5)
+	}
+	d := parse(t, b.String())
+	cache, err := hrsync.OpenCache(hrsync.CachePath(t.TempDir(), ts.URL, inst), ts.URL, inst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops := []string{"SearchUsers", "ListUsers", "DescribeUser", "ListUserProficiencies"}
+	plan := func() (*hrsync.Plan, map[string]int) {
+		t.Helper()
+		before := map[string]int{}
+		for _, op := range ops {
+			before[op] = ts.API.Calls(op, "")
+		}
+		p, err := hrsync.MakePlan(ctx, c, inst, d, hrsync.PlanOptions{Concurrency: 8, Cache: cache})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, op := range ops {
+			before[op] = ts.API.Calls(op, "") - before[op]
+		}
+		return p, before
+	}
+	p, _ := plan()
+	if err := hrsync.Apply(ctx, c, p, hrsync.ApplyOptions{Concurrency: 8}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(3 * time.Second) // the cache keeps only what was last modified two seconds before it was listed
+	if p, calls := plan(); !p.Empty() || calls["SearchUsers"] != 3 || calls["ListUsers"] != 2 || calls["DescribeUser"] != 0 || calls["ListUserProficiencies"] != n {
+		t.Errorf("cold: plan of %d calls, reads %v; want none, and 3 SearchUsers, 2 ListUsers, %d ListUserProficiencies", p.Calls(), calls, n)
+	}
+	if p, calls := plan(); !p.Empty() || calls["SearchUsers"]+calls["DescribeUser"]+calls["ListUserProficiencies"] != 0 || calls["ListUsers"] != 2 {
+		t.Errorf("warm: plan of %d calls, reads %v; want none, and only 2 ListUsers", p.Calls(), calls)
+	}
+	id := aws.String(userIDOf(t, c, inst, "agent00042"))
+	if _, err := c.UpdateUserIdentityInfo(ctx, &connect.UpdateUserIdentityInfoInput{InstanceId: &inst, UserId: id,
+		IdentityInfo: &types.UserIdentityInfo{FirstName: aws.String("First42"), LastName: aws.String("Renamed")}}); err != nil {
+		t.Fatal(err)
+	}
+	p, calls := plan()
+	if len(p.UpdateUsers) != 1 || p.UpdateUsers[0].Identity == nil || p.UpdateUsers[0].Identity.LastName != "Last42" || calls["DescribeUser"] != 1 || calls["ListUserProficiencies"] != 1 {
+		t.Errorf("after a rename behind the cache's back: plan %+v, reads %v; want agent00042's name put back, 1 DescribeUser, 1 ListUserProficiencies", p.UpdateUsers, calls)
+	}
+}
+
+// userIDOf is the id of a user, found by name.
+func userIDOf(t *testing.T, c *connect.Client, inst, username string) string {
+	t.Helper()
+	out, err := c.SearchUsers(context.Background(), &connect.SearchUsersInput{InstanceId: &inst, SearchCriteria: &types.UserSearchCriteria{
+		StringCondition: &types.StringCondition{FieldName: aws.String("Username"), Value: &username, ComparisonType: types.StringComparisonTypeExact}}})
+	if err != nil || len(out.Users) != 1 {
+		t.Fatalf("finding %s: %v", username, err)
+	}
+	return aws.ToString(out.Users[0].Id)
 }
