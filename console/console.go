@@ -86,6 +86,7 @@ type session struct {
 	target     string // shown in the header: "connectdir", "Amazon Connect" or the custom endpoint
 
 	groups    *groupCache               // of the instance signed in to; replaced when switching instance (under console.mu)
+	profiles  *profileNames             // of the instance signed in to, as last read; under console.mu
 	userPages map[string]map[int]string // by search text: page number → SearchUsers token; under console.mu
 	jobs      []*job                    // bulk uploads and copies, oldest first; under console.mu
 }
@@ -282,6 +283,7 @@ func csrfOK(r *http.Request, s *session) bool {
 // req is one signed-in request, with per-request caches of what several parts of a page need
 // (the group tree itself lives in the session).
 type req struct {
+	c    *console
 	w    http.ResponseWriter
 	r    *http.Request
 	ctx  context.Context
@@ -325,7 +327,7 @@ func (c *console) route(pattern string, limit int64, needsInstance bool, fn func
 		if s.groups == nil {
 			s.groups = &groupCache{}
 		}
-		q := &req{w: w, r: r, ctx: r.Context(), s: s, api: s.client, inst: s.instanceID, gc: s.groups}
+		q := &req{c: c, w: w, r: r, ctx: r.Context(), s: s, api: s.client, inst: s.instanceID, gc: s.groups}
 		c.mu.Unlock()
 		if needsInstance && q.inst == "" {
 			http.Redirect(w, r, Prefix+"instances", http.StatusSeeOther)

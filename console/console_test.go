@@ -520,7 +520,8 @@ type apiCalls struct {
 	mark map[string]int
 }
 
-var countedOps = []string{"ListUserHierarchyGroups", "DescribeUserHierarchyGroup", "SearchUsers", "DescribeUserHierarchyStructure"}
+var countedOps = []string{"ListUserHierarchyGroups", "DescribeUserHierarchyGroup", "SearchUsers", "DescribeUserHierarchyStructure",
+	"ListRoutingProfiles", "ListSecurityProfiles"}
 
 func newAPICalls(ts *testserver.Server) *apiCalls {
 	c := &apiCalls{ts: ts}
@@ -904,4 +905,46 @@ func TestTagsInstancesStructure(t *testing.T) {
 	mustContain(t, body, "Could not switch: ResourceNotFoundException")
 	_, body = b.post("/console/instances", url.Values{"instance": {ts.InstanceID}})
 	mustContain(t, body, "Switched to instance", "Dublin")
+}
+
+// The profile names are listed once a minute per session, not on every page; a profile made
+// elsewhere meanwhile is named all the same, at the cost of one listing.
+func TestProfileNamesKept(t *testing.T) {
+	ts := startConsole(t)
+	ctx := context.Background()
+	api := ts.Client()
+	rp, sp := ts.Profiles(t, ts.InstanceID, "Agent")
+	create := func(username string, sps ...string) string {
+		out, err := api.CreateUser(ctx, &connect.CreateUserInput{InstanceId: &ts.InstanceID, Username: aws.String(username), Password: aws.String("Str0ngPassword"),
+			IdentityInfo: &types.UserIdentityInfo{FirstName: aws.String("F"), LastName: aws.String("L")}, PhoneConfig: &types.UserPhoneConfig{PhoneType: types.PhoneTypeSoftPhone},
+			RoutingProfileId: &rp, SecurityProfileIds: sps})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return aws.ToString(out.UserId)
+	}
+	agent := create("agent1", sp)
+	b := newBrowser(t, ts)
+	b.login(ts)
+	calls := newAPICalls(ts)
+	for _, path := range []string{"/console/users", "/console/users/" + agent, "/console/users/" + agent + "/edit", "/console/users/new"} {
+		_, body := b.get(path)
+		mustContain(t, body, "Basic Routing Profile")
+	}
+	if r, s := calls.since("ListRoutingProfiles"), calls.since("ListSecurityProfiles"); r > 1 || s > 1 {
+		t.Fatalf("four pages listed the profiles %d and %d times, want once at most", r, s)
+	}
+	out, err := api.CreateSecurityProfile(ctx, &connect.CreateSecurityProfileInput{InstanceId: &ts.InstanceID, SecurityProfileName: aws.String("Night Supervisor")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	boss := create("boss1", aws.ToString(out.SecurityProfileId))
+	calls.reset()
+	_, body := b.get("/console/users/" + boss)
+	mustContain(t, body, "Night Supervisor")
+	if s := calls.since("ListSecurityProfiles"); s != 1 {
+		t.Fatalf("a profile made elsewhere: %d listings, want 1", s)
+	}
+	_, body = b.get("/console/users/new")
+	mustContain(t, body, "Night Supervisor")
 }

@@ -40,7 +40,7 @@ func (c *console) switchInstance(q *req) {
 	c.mu.Lock()
 	// A new group cache and no remembered pages: nothing of the other instance shows here. Jobs
 	// keep running against the instance they were started on.
-	q.s.instanceID, q.s.groups, q.s.userPages = id, &groupCache{}, nil
+	q.s.instanceID, q.s.groups, q.s.userPages, q.s.profiles = id, &groupCache{}, nil, nil
 	c.mu.Unlock()
 	name := aws.ToString(out.Instance.InstanceAlias)
 	if name == "" {

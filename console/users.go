@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/connect"
@@ -16,17 +17,63 @@ const pageSize = 50
 
 type option struct{ ID, Name string }
 
-// profileNames names the instance's routing and security profiles (one listing per request).
+// profileNames names the instance's routing and security profiles. A session keeps them for
+// profileTTL: they change seldom and never through this console, and listing them cost every
+// page two calls of Amazon Connect's two a second. A page that meets a profile id they do not
+// name lists them again (see known), so a new profile never shows without its name.
 type profileNames struct {
 	routing, security []option
 	rp, sp            map[string]string
+	read              time.Time
+	cached            bool // taken from the session, not read for this request
 }
 
+// profileTTL bounds how long a profile renamed elsewhere shows its old name.
+const profileTTL = time.Minute
+
+// known reports whether the names cover a routing profile id and security profile ids.
+func (p *profileNames) known(routing string, security []string) bool {
+	if _, ok := p.rp[routing]; routing != "" && !ok {
+		return false
+	}
+	for _, id := range security {
+		if _, ok := p.sp[id]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// profileNames returns the profile names, the session's if they are recent enough.
 func (q *req) profileNames() (*profileNames, error) {
 	if q.profiles != nil {
 		return q.profiles, nil
 	}
-	p := &profileNames{rp: map[string]string{}, sp: map[string]string{}}
+	q.c.mu.Lock()
+	p := q.s.profiles
+	q.c.mu.Unlock()
+	if p != nil && time.Since(p.read) < profileTTL {
+		cp := *p
+		cp.cached = true
+		q.profiles = &cp
+		return q.profiles, nil
+	}
+	return q.readProfileNames()
+}
+
+// profileNamesFor returns names that cover the profile ids: the request's, or read again when
+// they came from the session and miss one (a profile made elsewhere since).
+func (q *req) profileNamesFor(routing string, security []string) (*profileNames, error) {
+	p, err := q.profileNames()
+	if err != nil || !p.cached || p.known(routing, security) {
+		return p, err
+	}
+	return q.readProfileNames()
+}
+
+// readProfileNames lists the profiles, for the request and the session.
+func (q *req) readProfileNames() (*profileNames, error) {
+	p := &profileNames{rp: map[string]string{}, sp: map[string]string{}, read: time.Now()}
 	// The two lists are independent: read at once.
 	err := together(func() error {
 		rps := connect.NewListRoutingProfilesPaginator(q.api, &connect.ListRoutingProfilesInput{InstanceId: q.in, MaxResults: aws.Int32(1000)})
@@ -64,6 +111,11 @@ func (q *req) profileNames() (*profileNames, error) {
 	byName(p.routing)
 	byName(p.security)
 	q.profiles = p
+	q.c.mu.Lock()
+	if q.s.instanceID == q.inst { // not switched to another instance meanwhile
+		q.s.profiles = p
+	}
+	q.c.mu.Unlock()
 	return p, nil
 }
 
@@ -186,7 +238,11 @@ func (q *req) describeUser(withTree bool) (*userView, error) {
 	if err := together(reads...); err != nil {
 		return nil, err
 	}
-	u, names := out.User, q.profiles
+	u := out.User
+	names, err := q.profileNamesFor(aws.ToString(u.RoutingProfileId), u.SecurityProfileIds)
+	if err != nil {
+		return nil, err
+	}
 	v := &userView{ID: aws.ToString(u.Id), ARN: aws.ToString(u.Arn), Username: aws.ToString(u.Username), DirectoryUserID: aws.ToString(u.DirectoryUserId),
 		RoutingProfileID: aws.ToString(u.RoutingProfileId), RoutingProfile: names.rp[aws.ToString(u.RoutingProfileId)],
 		SecurityProfileIDs: u.SecurityProfileIds, HierarchyGroupID: aws.ToString(u.HierarchyGroupId), Tags: u.Tags, TagText: tagText(u.Tags)}
