@@ -81,3 +81,7 @@ func (postgresDialect) writeOpts() *sql.TxOptions {
 func (postgresDialect) readOpts() *sql.TxOptions {
 	return &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
 }
+
+func (postgresDialect) tagObject(alias string) string {
+	return `COALESCE((SELECT json_object_agg(t.key, t.value) FROM tags t WHERE t.resource_id = ` + alias + `.id AND t.instance_id = ` + alias + `.instance_id), '{}')`
+}

@@ -156,8 +156,9 @@ var userColumns = []string{"instance_id", "id", "arn", "username", "first_name",
 	"directory_user_id", "phone_type", "auto_accept", "acw_limit", "desk_phone", "persistent", "security_profile_ids",
 	"routing_profile_id", "COALESCE(%shierarchy_group_id, '')", "hierarchy_path", "channel_configs", "modified_us", "region"}
 
-// userCols selects userColumns from users; userColsU from users aliased u, beside other tables.
-var userCols, userColsU = selectUserCols(""), selectUserCols("u.")
+// userCols selects userColumns from users; userColsU and userColsP from users aliased u or p,
+// beside other tables.
+var userCols, userColsU, userColsP = selectUserCols(""), selectUserCols("u."), selectUserCols("p.")
 
 func selectUserCols(prefix string) string {
 	cols := make([]string, len(userColumns))
@@ -405,15 +406,41 @@ func (t *tx) DeleteUser(instanceID, id string) error {
 }
 
 func (t *tx) ListUsers(instanceID, after string, limit int) ([]connectdir.User, error) {
-	rows, err := t.query(`SELECT `+userCols+` FROM users WHERE instance_id = $1 AND username > $2 ORDER BY username LIMIT $3`, instanceID, after, limit)
+	return t.taggedUsers(`SELECT `+userColsU+`, `+t.d.tagObject("u")+` FROM users u WHERE u.instance_id = $1 AND u.username > $2 ORDER BY u.username LIMIT $3`, instanceID, after, limit)
+}
+
+// taggedUsers runs a query selecting userColumns and then the user's tags as one JSON object
+// (dialect.tagObject): a page's tags come in its own rows, through the tags primary key, instead
+// of a second query and a row per tag.
+func (t *tx) taggedUsers(query string, args ...any) ([]connectdir.User, error) {
+	rows, err := t.query(query, args...)
 	if err != nil {
 		return nil, err
 	}
-	users, err := collect(rows, scanUser)
-	if err != nil {
-		return nil, err
+	defer rows.Close()
+	var users []connectdir.User
+	var tags string
+	for rows.Next() {
+		u, err := scanUser(scanWith{rows, []any{&tags}})
+		if err != nil {
+			return nil, err
+		}
+		if u.Tags, err = decodeTags(tags); err != nil {
+			return nil, err
+		}
+		users = append(users, u)
 	}
-	return users, t.attachUserTags(instanceID, users)
+	return users, rows.Err()
+}
+
+// decodeTags reads a tagObject; no tags is a nil map, as Tags gives it.
+func decodeTags(obj string) (map[string]string, error) {
+	if obj == "" || obj == "{}" {
+		return nil, nil
+	}
+	m := make(map[string]string, 2)
+	err := json.Unmarshal([]byte(obj), &m)
+	return m, err
 }
 
 func (t *tx) ListUserSummaries(instanceID, after string, limit int) ([]connectdir.User, error) {
@@ -439,25 +466,18 @@ func (t *tx) SearchUsers(instanceID string, c connectdir.Cond, after string, lim
 	}
 	n := len(args)
 	args = append(args, after, limit)
-	page := `SELECT ` + userCols + ` FROM users u WHERE u.instance_id = $1 AND ` + where +
+	page := `SELECT ` + userColsU + `, ` + t.d.tagObject("u") + ` FROM users u WHERE u.instance_id = $1 AND ` + where +
 		` AND u.id > $` + strconv.Itoa(n+1) + ` ORDER BY u.id LIMIT $` + strconv.Itoa(n+2)
 	if total <= sortedRangeMax && narrowsByIndex(c) {
 		// Walking users_list in id order and skipping non-matches (what SQLite picks, having no
 		// statistics) reads the whole instance for a small subtree. Sorting the matches' ids off
 		// the condition's own index costs the matches, which the count has just bounded; "|| ''"
 		// keeps any index from serving the ORDER BY, so the planner takes the condition's index.
-		page = `SELECT ` + userCols + ` FROM users WHERE id IN (SELECT u.id FROM users u WHERE u.instance_id = $1 AND ` + where +
-			` AND u.id > $` + strconv.Itoa(n+1) + ` ORDER BY u.id || '' LIMIT $` + strconv.Itoa(n+2) + `) ORDER BY id`
+		page = `SELECT ` + userColsP + `, ` + t.d.tagObject("p") + ` FROM users p WHERE p.id IN (SELECT u.id FROM users u WHERE u.instance_id = $1 AND ` + where +
+			` AND u.id > $` + strconv.Itoa(n+1) + ` ORDER BY u.id || '' LIMIT $` + strconv.Itoa(n+2) + `) ORDER BY p.id`
 	}
-	rows, err := t.query(page, args...)
-	if err != nil {
-		return nil, 0, err
-	}
-	users, err := collect(rows, scanUser)
-	if err != nil {
-		return nil, 0, err
-	}
-	return users, total, t.attachUserTags(instanceID, users)
+	users, err := t.taggedUsers(page, args...)
+	return users, total, err
 }
 
 // sortedRangeMax bounds the matches SearchUsers sorts rather than finds in id order.
@@ -544,21 +564,6 @@ func compile(c connectdir.Cond, args *[]any) string {
 
 func likeEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}
-
-func (t *tx) attachUserTags(instanceID string, users []connectdir.User) error {
-	ids := make([]string, len(users))
-	for i, u := range users {
-		ids[i] = u.ID
-	}
-	tags, err := t.tagsOf(instanceID, ids)
-	if err != nil {
-		return err
-	}
-	for i := range users {
-		users[i].Tags = tags[users[i].ID]
-	}
-	return nil
 }
 
 func (t *tx) CountUsersByGroup(instanceID string) (map[string]int64, error) {

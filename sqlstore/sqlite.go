@@ -29,8 +29,11 @@ func OpenSQLite(ctx context.Context, dir string) (*Store, error) {
 	// the savepoint journal of group commit (a copy of each page a call changes) in memory
 	// instead of a temporary file written on every call. No connection checkpoints by itself
 	// (wal_autocheckpoint 0): the checkpointer of groupcommit.go does, off the committer.
+	// mmap_size lets every connection read the database's pages from the kernel's page cache in
+	// place: with SQLite's own cache of 2 MB per connection, a page of 500 users out of 100,000
+	// spent a third of its time in pread calls.
 	q := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)", "temp_store(MEMORY)", "wal_autocheckpoint(0)"} {
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)", "temp_store(MEMORY)", "wal_autocheckpoint(0)", "mmap_size(1073741824)"} {
 		q.Add("_pragma", p)
 	}
 	// The read pool serves View, which is read-only: query_only makes a write there fail
@@ -118,3 +121,10 @@ func (sqliteDialect) writeOpts() *sql.TxOptions { return nil }
 
 // Reads need no options: a SQLite transaction in WAL mode reads one snapshot.
 func (sqliteDialect) readOpts() *sql.TxOptions { return nil }
+
+// tagObject: "|| ”" keeps SQLite from answering through tags_key (instance_id, key, value),
+// which for a user's tags would read every tag of the instance; the instance is checked on the
+// rows the primary key finds.
+func (sqliteDialect) tagObject(alias string) string {
+	return `(SELECT json_group_object(t.key, t.value) FROM tags t WHERE t.resource_id = ` + alias + `.id AND t.instance_id || '' = ` + alias + `.instance_id)`
+}

@@ -84,6 +84,9 @@ type dialect interface {
 	retryable(err error) bool
 	writeOpts() *sql.TxOptions
 	readOpts() *sql.TxOptions
+	// tagObject is an expression giving the tags of the user row aliased alias as one JSON
+	// object, '{}' for none, read through the tags primary key.
+	tagObject(alias string) string
 }
 
 var _ connectdir.Store = (*Store)(nil)
