@@ -28,8 +28,10 @@ type Instance struct {
 	// Reads counts the calls reading took.
 	Reads int
 
-	cache       *Cache             // with ReadOptions.CacheUsers
-	usersListed map[string]listing // by user id, with ReadOptions.CacheUsers
+	// When the users were read through the cache (ReadOptions.Needs): the cache, and each
+	// user's listing by id, for Remember.
+	cache       *Cache
+	usersListed map[string]listing
 }
 
 // CurrentGroup is a group of the instance.
