@@ -535,7 +535,7 @@ func (d *Directory) CreateUser(ctx context.Context, in NewUser, phoneGiven bool)
 			return User{}, err
 		}
 	}
-	id, directoryUserID := uuid.NewString(), uuid.NewString()
+	id, directoryUserID := newUserID(), uuid.NewString()
 	now := d.now()
 	var created User
 	err := d.update(ctx, func(tx Tx) error {
@@ -576,6 +576,19 @@ func (d *Directory) CreateUser(ctx context.Context, in NewUser, phoneGiven bool)
 		return User{}, err
 	}
 	return created, nil
+}
+
+// newUserID is the id of a new user: a UUID like the service's, of version 7, whose first bits
+// are the time it was made. The user rows and tags of users created together then go to the
+// same pages of the indexes keyed by user id (the users' and the tags' primary keys), where
+// random ids would dirty a page of each index per user: on SQLite a bulk of CreateUser calls
+// commits several times fewer pages.
+func newUserID() string {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return uuid.NewString() // no clock reading: a random id serves as well, only less locally
+	}
+	return id.String()
 }
 
 // checkNewUserRows checks a new user inside the write transaction and returns its instance: the
