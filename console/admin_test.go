@@ -214,7 +214,10 @@ func TestBrowserAdministrator(t *testing.T) {
 		c.screenshot("11-group-members", "group-members.png")
 		// Switch to the users directly in the site: its manager.
 		c.click(`//nav[contains(@class,"tabs")]//a[starts-with(normalize-space(),"Directly in")]`)
-		c.waitText("#members", "mgr.dublin")
+		// The new page (the old one lists mgr.dublin too), loaded with its scroll to #members
+		// done, so that the click below does not land while the page still moves.
+		c.waitText(`nav.tabs [aria-current]`, "Directly in")
+		c.do(chromedp.WaitReady("body"), chromedp.Poll[chromedp.Void](`document.readyState === "complete"`))
 		if rows := c.rows("#members table"); len(rows) != co.direct[dublin] {
 			t.Fatalf("%d direct rows, want %d", len(rows), co.direct[dublin])
 		}
