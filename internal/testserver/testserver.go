@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/connect"
 	"github.com/connectdir/connectdir"
@@ -107,7 +109,8 @@ func (s *Server) WaitIdle(t testing.TB) {
 }
 
 // Client returns an aws-sdk-go-v2 Connect client for the server, signing with the admin key.
-// Retries are off so that tests see every refusal as it is.
+// Refusals are not retried, so that tests see every one as it is; see connectionRetries for
+// the one kind of failure that is.
 func (s *Server) Client(optFns ...func(*connect.Options)) *connect.Client {
 	return s.ClientWith(s.KeyID, s.Secret, optFns...)
 }
@@ -120,9 +123,23 @@ func (s *Server) ClientWith(keyID, secret string, optFns ...func(*connect.Option
 	}
 	fns := append([]func(*connect.Options){func(o *connect.Options) {
 		o.BaseEndpoint = aws.String(s.URL)
-		o.RetryMaxAttempts = 1
+		o.Retryer = connectionRetries()
 	}}, optFns...)
 	return connect.NewFromConfig(cfg, fns...)
+}
+
+// connectionRetries retries only what the SDK's default retryer retries as a broken connection
+// ("use of closed network connection", "connection reset": a race between net/http's
+// transport and a connection closed as idle, aws/aws-sdk-go-v2#2737, which the SDK answers by
+// retrying, PR #2949). Tests that turned every retry off failed now and then under load on
+// exactly that, a failure no SDK user sees. Exceptions (throttling, 5xx, validation) are never
+// retried here.
+func connectionRetries() aws.Retryer {
+	return retry.NewStandard(func(so *retry.StandardOptions) {
+		so.MaxAttempts = 3
+		so.Retryables = []retry.IsErrorRetryable{retry.NoRetryCanceledError{}, retry.RetryableConnectionError{}}
+		so.RateLimiter = ratelimit.None
+	})
 }
 
 // Profiles returns the ids of the default routing profile and of the security profile named name.
