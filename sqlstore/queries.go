@@ -339,48 +339,18 @@ func (t *tx) GetUserByUsername(instanceID, username string) (connectdir.User, er
 	return t.userWithTags(`u.instance_id = $1 AND u.username = $2`, instanceID, username)
 }
 
-// userWithTags reads one user and its tags in one statement: a row per tag (or one row with
-// NULL tag columns), the user's columns repeated. Both tables are reached by their keys.
+// userWithTags reads one user and its tags in one statement and one row: the tags come as one
+// JSON object (dialect.tagObject), through the tags primary key. A join gave a row per tag, each
+// repeating the user's columns, which PostgreSQL sent and pgx decoded again.
 func (t *tx) userWithTags(where string, args ...any) (connectdir.User, error) {
-	rows, err := t.query(`SELECT `+userColsU+`, t.instance_id, t.key, t.value FROM users u LEFT JOIN tags t ON t.resource_id = u.id WHERE `+where, args...)
+	users, err := t.taggedUsers(`SELECT `+userColsU+`, `+t.d.tagObject("u")+` FROM users u WHERE `+where, args...)
 	if err != nil {
 		return connectdir.User{}, err
 	}
-	defer rows.Close()
-	var u connectdir.User
-	var tagInst, k, v sql.NullString
-	tagCols := []any{&tagInst, &k, &v}
-	var skip []any // the repeated user columns of the second and later rows, not decoded again
-	for found := false; rows.Next(); found = true {
-		if !found {
-			if u, err = scanUser(scanWith{rows, tagCols}); err != nil {
-				return u, err
-			}
-		} else {
-			if skip == nil {
-				skip = make([]any, len(userColumns), len(userColumns)+len(tagCols))
-				for i := range skip {
-					skip[i] = new(sql.RawBytes)
-				}
-			}
-			if err := rows.Scan(append(skip, tagCols...)...); err != nil {
-				return u, err
-			}
-		}
-		if k.Valid && tagInst.String == u.InstanceID {
-			if u.Tags == nil {
-				u.Tags = make(map[string]string, 2)
-			}
-			u.Tags[k.String] = v.String
-		}
+	if len(users) == 0 {
+		return connectdir.User{}, connectdir.ErrNoRows
 	}
-	if err := rows.Err(); err != nil {
-		return u, err
-	}
-	if u.ID == "" {
-		return u, connectdir.ErrNoRows
-	}
-	return u, nil
+	return users[0], nil
 }
 
 // scanWith scans a row's first columns into what its caller asks for and the rest into extra.
