@@ -273,6 +273,13 @@ func (a *applier) createUser(ctx context.Context, u User, managed bool) {
 			in.Password = &pw
 		}
 		out, err := a.c.CreateUser(ctx, in)
+		var dup *types.DuplicateResourceException
+		if errors.As(err, &dup) {
+			// The user appeared after the plan read the instance: made by someone else meanwhile,
+			// or by a CreateUser of an interrupted run that the client gave up on and the service
+			// still carried out. The next plan sees it and updates it instead.
+			return fmt.Errorf("%w: it was created after this plan read the instance; run sync again to bring it in line", err)
+		}
 		if err != nil {
 			return err
 		}

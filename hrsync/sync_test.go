@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/connect"
+	"github.com/aws/aws-sdk-go-v2/service/connect/types"
 	"github.com/connectdir/connectdir/hrsync"
 	"github.com/connectdir/connectdir/internal/testserver"
 	"github.com/connectdir/connectdir/snapshot"
@@ -224,6 +226,37 @@ func TestInterruptedApplyResumes(t *testing.T) {
 		t.Fatalf("the resumed plan should create only what the first run did not: %d users, levels %+v", len(p.CreateUsers), p.Levels)
 	}
 	compareSnapshots(t, c, whole, c, cut)
+}
+
+// A user created between the plan and its apply (by hand, or by a late request of an interrupted
+// run) fails only its own creation, with words that say what to do, and the next sync converges.
+func TestUserCreatedAfterThePlan(t *testing.T) {
+	ts := testserver.Start(t, testserver.Options{})
+	c := ts.Client()
+	ctx := context.Background()
+	inst := testserver.NewSAMLInstance(t, c)
+	file := parse(t, hrFile(3, nil))
+	p, err := hrsync.MakePlan(ctx, c, inst, file, hrsync.PlanOptions{Concurrency: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp, sp := testserver.ProfileIDs(t, c, inst, "Agent")
+	if _, err := c.CreateUser(ctx, &connect.CreateUserInput{InstanceId: &inst, Username: aws.String(p.CreateUsers[0].Username),
+		IdentityInfo: &types.UserIdentityInfo{FirstName: aws.String("Made"), LastName: aws.String("Elsewhere")},
+		PhoneConfig:  &types.UserPhoneConfig{PhoneType: types.PhoneTypeSoftPhone}, RoutingProfileId: &rp, SecurityProfileIds: []string{sp}}); err != nil {
+		t.Fatal(err)
+	}
+	err = hrsync.Apply(ctx, c, p, hrsync.ApplyOptions{Concurrency: 2})
+	if err == nil || !strings.Contains(err.Error(), "run sync again") || strings.Count(err.Error(), "create user") != 1 {
+		t.Fatalf("apply: %v", err)
+	}
+	again := sync(t, c, inst, file, false)
+	if len(again.CreateUsers) != 0 || len(again.UpdateUsers) != 1 {
+		t.Fatalf("the second sync should only update the user made behind its back: %d creates, %d updates", len(again.CreateUsers), len(again.UpdateUsers))
+	}
+	if p := sync(t, c, inst, file, false); !p.Empty() {
+		t.Errorf("a third plan is not empty: %d calls", p.Calls())
+	}
 }
 
 func compareSnapshots(t *testing.T, ca *connect.Client, a string, cb *connect.Client, b string) {
