@@ -16,22 +16,23 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/connect"
 )
 
-// The commands wired together as a user runs them: serve with the bootstrap key from the
-// environment, then sync and snapshot export against it through the standard AWS settings.
-func TestCommandsEndToEnd(t *testing.T) {
-	const keyID, secret = "AKIAENDTOENDTEST0001", "end-to-end-secret-access-key-0001"
-	ctx, stop := context.WithCancel(context.Background())
-	endpoint, data, served := startServe(t, ctx, keyID, secret)
-
+// serverInstance returns a client of the server at endpoint, signing with the key pair, and the
+// id of the server's one instance: the one its first start bootstrapped.
+func serverInstance(t *testing.T, ctx context.Context, endpoint, keyID, secret string) (*connect.Client, string) {
+	t.Helper()
 	c := connect.New(connect.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint),
 		Credentials: credentials.NewStaticCredentialsProvider(keyID, secret, "")})
 	list, err := c.ListInstances(ctx, &connect.ListInstancesInput{})
 	if err != nil || len(list.InstanceSummaryList) != 1 {
 		t.Fatalf("ListInstances with the key from the environment: %v, %v", list, err)
 	}
-	inst := aws.ToString(list.InstanceSummaryList[0].Id)
+	return c, aws.ToString(list.InstanceSummaryList[0].Id)
+}
 
-	// The CLI jobs take their credentials and region the AWS way.
+// awsEnv gives the CLI jobs run in the test their credentials and region the AWS way, from the
+// key pair alone: no config or credentials file of the machine's, no profile (all restored
+// after the test).
+func awsEnv(t *testing.T, data, keyID, secret string) {
 	t.Setenv("AWS_ACCESS_KEY_ID", keyID)
 	t.Setenv("AWS_SECRET_ACCESS_KEY", secret)
 	t.Setenv("AWS_REGION", "us-east-1")
@@ -39,6 +40,17 @@ func TestCommandsEndToEnd(t *testing.T) {
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(data, "no-credentials"))
 	t.Setenv("AWS_PROFILE", "") // restored after the test…
 	os.Unsetenv("AWS_PROFILE")  // …but absent meanwhile: an empty one would name a profile
+}
+
+// The commands wired together as a user runs them: serve with the bootstrap key from the
+// environment, then sync and snapshot export against it through the standard AWS settings.
+func TestCommandsEndToEnd(t *testing.T) {
+	const keyID, secret = "AKIAENDTOENDTEST0001", "end-to-end-secret-access-key-0001"
+	ctx, stop := context.WithCancel(context.Background())
+	endpoint, data, served := startServe(t, ctx, keyID, secret)
+
+	c, inst := serverInstance(t, ctx, endpoint, keyID, secret)
+	awsEnv(t, data, keyID, secret)
 	passwords := filepath.Join(t.TempDir(), "passwords.csv")
 	if err := newApp().Run(ctx, []string{"connectdir", "sync", "--file", "../../examples/agents.csv", "--instance", inst,
 		"--endpoint-url", endpoint, "--apply", "--rps", "0", "--levels", "Region/Country/Site", "--passwords-out", passwords}); err != nil {

@@ -2,13 +2,9 @@ package main
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/connect"
 )
 
@@ -19,21 +15,9 @@ func TestSnapshotImportWithoutPasswordsOutWritesNothing(t *testing.T) {
 	ctx, stop := context.WithCancel(context.Background())
 	endpoint, data, served := startServe(t, ctx, keyID, secret)
 	t.Cleanup(func() { stop(); <-served })
-	c := connect.New(connect.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint),
-		Credentials: credentials.NewStaticCredentialsProvider(keyID, secret, "")})
-	list, err := c.ListInstances(ctx, &connect.ListInstancesInput{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	inst := aws.ToString(list.InstanceSummaryList[0].Id)
-	t.Setenv("AWS_ACCESS_KEY_ID", keyID)
-	t.Setenv("AWS_SECRET_ACCESS_KEY", secret)
-	t.Setenv("AWS_REGION", "us-east-1")
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(data, "none"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(data, "none"))
-	t.Setenv("AWS_PROFILE", "")
-	os.Unsetenv("AWS_PROFILE")
-	err = newApp().Run(ctx, []string{"connectdir", "snapshot", "import", "--instance", inst, "--endpoint-url", endpoint, "--rps", "0", "../../examples/snapshot.json"})
+	c, inst := serverInstance(t, ctx, endpoint, keyID, secret)
+	awsEnv(t, data, keyID, secret)
+	err := newApp().Run(ctx, []string{"connectdir", "snapshot", "import", "--instance", inst, "--endpoint-url", endpoint, "--rps", "0", "../../examples/snapshot.json"})
 	if err == nil || !strings.Contains(err.Error(), "--passwords-out") {
 		t.Fatalf("import without --passwords-out: %v, want a refusal naming --passwords-out", err)
 	}

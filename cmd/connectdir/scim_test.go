@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/connect"
 )
 
@@ -45,13 +44,7 @@ func TestSCIMCommands(t *testing.T) {
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	endpoint, data, served := startServe(t, ctx, keyID, secret)
-	c := connect.New(connect.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint),
-		Credentials: credentials.NewStaticCredentialsProvider(keyID, secret, "")})
-	list, err := c.ListInstances(ctx, &connect.ListInstancesInput{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	inst := aws.ToString(list.InstanceSummaryList[0].Id)
+	c, inst := serverInstance(t, ctx, endpoint, keyID, secret)
 
 	token := strings.TrimSpace(stdout(t, func() error {
 		return newApp().Run(ctx, []string{"connectdir", "scim", "token", "create", "--data", data, "--instance", inst, "--mapping", "../../examples/scim-mapping.yaml"})
