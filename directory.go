@@ -840,8 +840,9 @@ func (d *Directory) UpdateUserHierarchy(ctx context.Context, instanceID, id, gro
 	})
 }
 
-// SearchUsers returns the users matching c, paged by id, with the total count.
-func (d *Directory) SearchUsers(ctx context.Context, instanceID string, c Cond, after string, limit int) (list []User, total int64, err error) {
+// SearchUsers returns a page of the users matching c, in c's order (Cond.PathOrdered), after the
+// key, with the total count.
+func (d *Directory) SearchUsers(ctx context.Context, instanceID string, c Cond, after SearchKey, limit int) (list []User, total int64, err error) {
 	err = d.view(ctx, func(tx Tx) error {
 		if _, err := getInstance(tx, instanceID); err != nil {
 			return err

@@ -2,6 +2,7 @@ package connectdir
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -53,8 +54,9 @@ type Tx interface {
 	// ListUserSummaries is ListUsers with only ID, ARN, Username and the last modification: what
 	// the ListUsers call answers, read off the users table alone.
 	ListUserSummaries(instanceID, after string, limit int) ([]User, error)
-	// SearchUsers returns the users matching c, by ID, and how many match in all.
-	SearchUsers(instanceID string, c Cond, after string, limit int) ([]User, int64, error)
+	// SearchUsers returns up to limit users matching c that follow after in c's order (see
+	// Cond.PathOrdered), in that order, and how many match in all.
+	SearchUsers(instanceID string, c Cond, after SearchKey, limit int) ([]User, int64, error)
 	// CountUsersByGroup counts the users assigned directly to each group.
 	CountUsersByGroup(instanceID string) (map[string]int64, error)
 
@@ -121,6 +123,31 @@ type Cond struct {
 
 	Proficiency []ProficiencyCond // OpProficiency: all hold for one proficiency of the user
 }
+
+// PathOrdered says in which order SearchUsers gives the users matching c: by (HierarchyPath, ID)
+// when c requires a group condition (c is one, or an AND holding one, at any depth of ANDs), by
+// ID otherwise. A group's users, or a subtree's, are then one range of the path index that a
+// page reads 500 entries of, where an order by ID would sort all of the group's users for each
+// page (10,000 users for a LevelOne group of 100,000). The price: a user moved from one group of
+// the range to another while a client pages through it may be shown twice or not at all, as a
+// user renamed during a ListUsers walk may; by ID, a user only ever shows once. Searches with no
+// group condition (a whole instance read, a name) keep the order by ID.
+func (c Cond) PathOrdered() bool {
+	switch c.Op {
+	case OpGroup:
+		return true
+	case OpAnd:
+		return slices.ContainsFunc(c.Children, Cond.PathOrdered)
+	}
+	return false
+}
+
+// SearchKey is a place in SearchUsers' order: after the user with this path and id. The zero
+// SearchKey is before every user; ID-ordered searches ignore Path.
+type SearchKey struct{ Path, ID string }
+
+// KeyOf is where the page that ends with u continues.
+func KeyOf(u User) SearchKey { return SearchKey{Path: u.HierarchyPath, ID: u.ID} }
 
 // CondOp is the kind of a Cond node.
 type CondOp int

@@ -258,7 +258,6 @@ func (s *Server) updateUserHierarchy(ctx context.Context, rq *request) (any, err
 }
 
 func (s *Server) searchUsers(ctx context.Context, rq *request) (any, error) {
-	const op = "SearchUsers"
 	var in struct {
 		searchPaging
 		SearchCriteria *userSearchCriteria
@@ -267,7 +266,11 @@ func (s *Server) searchUsers(ctx context.Context, rq *request) (any, error) {
 	if err := rq.decode(&in); err != nil {
 		return nil, err
 	}
-	after, limit, err := in.page(op)
+	key, limit, err := in.page(searchUsersToken)
+	if err != nil {
+		return nil, err
+	}
+	after, err := parseSearchKey(key)
 	if err != nil {
 		return nil, err
 	}
@@ -290,7 +293,7 @@ func (s *Server) searchUsers(ctx context.Context, rq *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	list, next := nextToken(list, limit, op, in.InstanceId, func(u connectdir.User) string { return u.ID })
+	list, next := nextToken(list, limit, searchUsersToken, in.InstanceId, searchKey)
 	out := make([]userSearchSummary, len(list))
 	for i, u := range list {
 		m := userWire(u)

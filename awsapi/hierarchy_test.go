@@ -1,6 +1,7 @@
 package awsapi_test
 
 import (
+	"encoding/base64"
 	"fmt"
 	"slices"
 	"strings"
@@ -607,6 +608,11 @@ func TestSearchUsers(t *testing.T) {
 	}{
 		{"bad token", connect.SearchUsersInput{InstanceId: &inst, NextToken: aws.String("xyz")}, invalidParam},
 		{"token of another instance", connect.SearchUsersInput{InstanceId: &e.inst, NextToken: first.NextToken}, invalidParam},
+		// The tokens of the version that paged by id alone: an id does not say where to go on in
+		// a group's path order, so they are refused as any stale token is.
+		{"token keyed by id alone", connect.SearchUsersInput{InstanceId: &inst, NextToken: rawToken("SearchUsers", inst, aws.ToString(first.Users[0].Id))}, invalidParam},
+		{"path token without an id", connect.SearchUsersInput{InstanceId: &inst, NextToken: rawToken("SearchUsers/path", inst, "/x/")}, invalidParam},
+		{"ListUsers token", connect.SearchUsersInput{InstanceId: &inst, NextToken: must(e.c.ListUsers(ctx, &connect.ListUsersInput{InstanceId: &inst, MaxResults: aws.Int32(1)})).get(t).NextToken}, invalidParam},
 		{"MaxResults 501", connect.SearchUsersInput{InstanceId: &inst, MaxResults: aws.Int32(501)}, invalidParam},
 		{"unknown field", connect.SearchUsersInput{InstanceId: &inst, SearchCriteria: str("Shoe size", exact, "42")}, invalidParam},
 		{"unknown comparison", connect.SearchUsersInput{InstanceId: &inst, SearchCriteria: str("Username", "FUZZY", "a")}, invalidParam},
@@ -621,3 +627,8 @@ func TestSearchUsers(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// rawToken is a NextToken as awsapi/token.go writes it, for tokens the server no longer writes.
+func rawToken(op, scope, key string) *string {
+	return aws.String(base64.RawURLEncoding.EncodeToString([]byte("cd1\x00" + op + "\x00" + scope + "\x00" + key)))
+}

@@ -104,7 +104,7 @@ func TestPostgresNonStandardStrings(t *testing.T) {
 		want  int64
 	}{{`\`, 1}, {`k\s`, 1}, {`%`, 0}, {`plain`, 1}} {
 		_, total, err := d.SearchUsers(ctx, inst.ID, connectdir.Cond{Op: connectdir.OpString, Field: connectdir.FieldLastName,
-			Comparison: "CONTAINS", Value: c.value}, "", 10)
+			Comparison: "CONTAINS", Value: c.value}, connectdir.SearchKey{}, 10)
 		if err != nil || total != c.want {
 			t.Errorf("SearchUsers last name CONTAINS %q: %d users, %v; want %d", c.value, total, err, c.want)
 		}

@@ -427,22 +427,31 @@ func (t *tx) ListUserSummaries(instanceID, after string, limit int) ([]connectdi
 	})
 }
 
-func (t *tx) SearchUsers(instanceID string, c connectdir.Cond, after string, limit int) ([]connectdir.User, int64, error) {
+func (t *tx) SearchUsers(instanceID string, c connectdir.Cond, after connectdir.SearchKey, limit int) ([]connectdir.User, int64, error) {
 	args := []any{instanceID}
-	where := compile(c, &args)
+	where := compile(c, &args, nil)
 	var total int64
 	if err := t.row(`SELECT count(*) FROM users u WHERE u.instance_id = $1 AND `+where, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
+	if c.PathOrdered() {
+		// The group's users are one range of users_path (instance_id, hierarchy_path, id), read
+		// in its order from after on: a page reads its own entries and sorts nothing.
+		args = []any{instanceID}
+		where = compile(c, &args, &after)
+		users, err := t.taggedUsers(`SELECT `+userColsU+`, `+t.d.tagObject("u")+` FROM users u WHERE u.instance_id = $1 AND `+where+
+			` ORDER BY u.hierarchy_path, u.id LIMIT $`+strconv.Itoa(len(args)+1), append(args, limit)...)
+		return users, total, err
+	}
 	n := len(args)
-	args = append(args, after, limit)
+	args = append(args, after.ID, limit)
 	page := `SELECT ` + userColsU + `, ` + t.d.tagObject("u") + ` FROM users u WHERE u.instance_id = $1 AND ` + where +
 		` AND u.id > $` + strconv.Itoa(n+1) + ` ORDER BY u.id LIMIT $` + strconv.Itoa(n+2)
 	if total <= sortedRangeMax && narrowsByIndex(c) {
 		// Walking users_list in id order and skipping non-matches (what SQLite picks, having no
-		// statistics) reads the whole instance for a small subtree. Sorting the matches' ids off
-		// the condition's own index costs the matches, which the count has just bounded; "|| ''"
-		// keeps any index from serving the ORDER BY, so the planner takes the condition's index.
+		// statistics) reads the whole instance for a few tagged users. Sorting the matches' ids
+		// off the tag index costs the matches, which the count has just bounded; "|| ''" keeps
+		// any index from serving the ORDER BY, so the planner takes the tag index.
 		page = `SELECT ` + userColsP + `, ` + t.d.tagObject("p") + ` FROM users p WHERE p.id IN (SELECT u.id FROM users u WHERE u.instance_id = $1 AND ` + where +
 			` AND u.id > $` + strconv.Itoa(n+1) + ` ORDER BY u.id || '' LIMIT $` + strconv.Itoa(n+2) + `) ORDER BY p.id`
 	}
@@ -453,41 +462,56 @@ func (t *tx) SearchUsers(instanceID string, c connectdir.Cond, after string, lim
 // sortedRangeMax bounds the matches SearchUsers sorts rather than finds in id order.
 const sortedRangeMax = 20_000
 
-// narrowsByIndex says whether c is, or requires, a group or tag condition: one an index answers
-// with its matches alone.
+// narrowsByIndex says whether c is, or requires, a tag condition: one an index answers with its
+// matches alone. (A required group condition orders the search by path: Cond.PathOrdered.)
 func narrowsByIndex(c connectdir.Cond) bool {
 	switch c.Op {
-	case connectdir.OpGroup, connectdir.OpTag:
+	case connectdir.OpTag:
 		return true
 	case connectdir.OpAnd:
-		for _, ch := range c.Children {
-			if narrowsByIndex(ch) {
-				return true
-			}
-		}
+		return slices.ContainsFunc(c.Children, narrowsByIndex)
 	}
 	return false
 }
 
 // compile turns a condition tree into SQL over the users table aliased u, appending its
-// parameters to args.
-func compile(c connectdir.Cond, args *[]any) string {
-	arg := func(v any) string {
-		*args = append(*args, v)
-		return "$" + strconv.Itoa(len(*args))
-	}
+// parameters to args. A non-nil after (a path-ordered page's start) is folded into the first
+// group condition that c requires, as the lower bound of its range of users_path: given as a
+// second condition beside the group's own bound, SQLite keeps the group's bound and skips every
+// earlier page's entries one by one.
+func compile(c connectdir.Cond, args *[]any, after *connectdir.SearchKey) string {
+	cp := compiler{args: args, after: after}
+	return cp.compile(c)
+}
+
+type compiler struct {
+	args  *[]any
+	after *connectdir.SearchKey // nil once folded into a group condition
+}
+
+func (cp *compiler) arg(v any) string {
+	*cp.args = append(*cp.args, v)
+	return "$" + strconv.Itoa(len(*cp.args))
+}
+
+func (cp *compiler) compile(c connectdir.Cond) string {
 	switch c.Op {
 	case connectdir.OpAnd, connectdir.OpOr:
 		if len(c.Children) == 0 {
 			return "1=1"
 		}
 		sep := " AND "
+		after := cp.after
 		if c.Op == connectdir.OpOr {
-			sep = " OR "
+			// A group condition under an OR is not required: the bound cannot go there.
+			sep, cp.after = " OR ", nil
 		}
 		parts := make([]string, len(c.Children))
 		for i, ch := range c.Children {
-			parts[i] = compile(ch, args)
+			parts[i] = cp.compile(ch)
+		}
+		if c.Op == connectdir.OpOr {
+			cp.after = after
 		}
 		return "(" + strings.Join(parts, sep) + ")"
 	case connectdir.OpString:
@@ -498,38 +522,56 @@ func compile(c connectdir.Cond, args *[]any) string {
 		}[c.Field]
 		if c.Field == connectdir.FieldSecurityProfileID {
 			// The ids are kept as a JSON array of UUIDs; a quoted id cannot match part of another.
-			return "u.security_profile_ids LIKE " + arg(`%"`+likeEscape(c.Value)+`"%`) + ` ESCAPE '\'`
+			return "u.security_profile_ids LIKE " + cp.arg(`%"`+likeEscape(c.Value)+`"%`) + ` ESCAPE '\'`
 		}
 		if col == "" {
 			return "1=0"
 		}
 		switch c.Comparison {
 		case "STARTS_WITH":
-			return col + " LIKE " + arg(likeEscape(c.Value)+"%") + ` ESCAPE '\'`
+			return col + " LIKE " + cp.arg(likeEscape(c.Value)+"%") + ` ESCAPE '\'`
 		case "CONTAINS":
-			return col + " LIKE " + arg("%"+likeEscape(c.Value)+"%") + ` ESCAPE '\'`
+			return col + " LIKE " + cp.arg("%"+likeEscape(c.Value)+"%") + ` ESCAPE '\'`
 		default:
-			return col + " = " + arg(c.Value)
+			return col + " = " + cp.arg(c.Value)
 		}
 	case connectdir.OpGroup:
-		if c.GroupPath == "" {
-			return "1=0"
-		}
-		if !c.WithChildren {
-			return "u.hierarchy_path = " + arg(c.GroupPath)
-		}
-		// Every path below "/a/b/" starts with it, and '0' is the byte after '/': one index range.
-		hi := c.GroupPath[:len(c.GroupPath)-1] + "0"
-		return "(u.hierarchy_path >= " + arg(c.GroupPath) + " AND u.hierarchy_path < " + arg(hi) + ")"
+		return cp.group(c)
 	case connectdir.OpTag:
 		// From the tag's index entries to the users, not from every user of the instance to its
 		// tags: the cost follows the matches ($1 is the instance).
-		return "u.id IN (SELECT t.resource_id FROM tags t WHERE t.instance_id = $1 AND t.key = " + arg(c.TagKey) +
-			" AND t.value = " + arg(c.TagValue) + ")"
+		return "u.id IN (SELECT t.resource_id FROM tags t WHERE t.instance_id = $1 AND t.key = " + cp.arg(c.TagKey) +
+			" AND t.value = " + cp.arg(c.TagValue) + ")"
 	case connectdir.OpProficiency:
-		return proficiencyCond(c.Proficiency, arg)
+		return proficiencyCond(c.Proficiency, cp.arg)
 	}
 	return "1=1"
+}
+
+// group compiles a group condition: one range of users_path, starting after cp.after when it is
+// set (consumed here). Every path below "/a/b/" starts with it, and '0' is the byte after '/', so
+// a subtree is the paths in ["/a/b/", "/a/b0").
+func (cp *compiler) group(c connectdir.Cond) string {
+	after := cp.after
+	cp.after = nil
+	if c.GroupPath == "" {
+		return "1=0"
+	}
+	if !c.WithChildren {
+		switch {
+		case after == nil || after.Path < c.GroupPath:
+			return "u.hierarchy_path = " + cp.arg(c.GroupPath)
+		case after.Path == c.GroupPath:
+			return "(u.hierarchy_path = " + cp.arg(c.GroupPath) + " AND u.id > " + cp.arg(after.ID) + ")"
+		default:
+			return "1=0" // the key is past the group
+		}
+	}
+	hi := c.GroupPath[:len(c.GroupPath)-1] + "0"
+	if after == nil || after.Path < c.GroupPath {
+		return "(u.hierarchy_path >= " + cp.arg(c.GroupPath) + " AND u.hierarchy_path < " + cp.arg(hi) + ")"
+	}
+	return "((u.hierarchy_path, u.id) > (" + cp.arg(after.Path) + ", " + cp.arg(after.ID) + ") AND u.hierarchy_path < " + cp.arg(hi) + ")"
 }
 
 func likeEscape(s string) string {

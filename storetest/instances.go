@@ -174,7 +174,7 @@ func testDeleteInstance(t *testing.T, e *env) {
 		if err != nil || len(m) != 0 {
 			t.Errorf("CountUsersByGroup after delete: %v, %v", m, err)
 		}
-		_, total, err := tx.SearchUsers(id, connectdir.Cond{}, "", 10)
+		_, total, err := tx.SearchUsers(id, connectdir.Cond{}, connectdir.SearchKey{}, 10)
 		if err != nil || total != 0 {
 			t.Errorf("SearchUsers after delete: total %d, %v", total, err)
 		}

@@ -117,7 +117,7 @@ func testProficiencies(t *testing.T, e *env) {
 	// SearchUsers by proficiency.
 	search := func(conds ...connectdir.ProficiencyCond) []string {
 		t.Helper()
-		users, _, err := e.d.SearchUsers(ctx, inst, connectdir.Cond{Op: connectdir.OpProficiency, Proficiency: conds}, "", 100)
+		users, _, err := e.d.SearchUsers(ctx, inst, connectdir.Cond{Op: connectdir.OpProficiency, Proficiency: conds}, connectdir.SearchKey{}, 100)
 		must(t, "SearchUsers", err)
 		var names []string
 		for _, u := range users {

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/connectdir/connectdir"
@@ -63,6 +64,7 @@ func testSearchUsers(t *testing.T, e *env) {
 		{"U10", "hashy", "Hash", "Tag", &g1hash, 0, []int{2}, nil},
 	}
 	idOf := map[string]string{}
+	pathOf := map[string]string{} // by id
 	var all []string
 	for _, s := range specs {
 		id := "i-search-" + s.id
@@ -84,6 +86,7 @@ func testSearchUsers(t *testing.T, e *env) {
 			e.update(t, func(tx connectdir.Tx) error { return tx.TagResource(f.inst.ID, u.ID, s.tags) })
 		}
 		idOf[s.username] = u.ID
+		pathOf[u.ID] = u.HierarchyPath
 		all = append(all, s.username)
 	}
 	// A user of another instance that matches nearly everything must never show.
@@ -157,15 +160,15 @@ func testSearchUsers(t *testing.T, e *env) {
 		{"missing group in an AND", func(grp groupCond) connectdir.Cond { return and(grp("missing", false), connectdir.Cond{}) }, nil},
 	}
 
-	type searchFn func(c connectdir.Cond, after string, limit int) ([]connectdir.User, int64, error)
-	raw := func(c connectdir.Cond, after string, limit int) (users []connectdir.User, total int64, err error) {
+	type searchFn func(c connectdir.Cond, after connectdir.SearchKey, limit int) ([]connectdir.User, int64, error)
+	raw := func(c connectdir.Cond, after connectdir.SearchKey, limit int) (users []connectdir.User, total int64, err error) {
 		err = e.s.View(ctx, func(tx connectdir.Tx) (err error) {
 			users, total, err = tx.SearchUsers(f.inst.ID, c, after, limit)
 			return err
 		})
 		return users, total, err
 	}
-	dir := func(c connectdir.Cond, after string, limit int) ([]connectdir.User, int64, error) {
+	dir := func(c connectdir.Cond, after connectdir.SearchKey, limit int) ([]connectdir.User, int64, error) {
 		return e.d.SearchUsers(ctx, f.inst.ID, c, after, limit)
 	}
 	rawGroup := func(id string, withChildren bool) connectdir.Cond {
@@ -183,22 +186,39 @@ func testSearchUsers(t *testing.T, e *env) {
 		t.Run(via.name, func(t *testing.T) {
 			for _, c := range cases {
 				t.Run(c.name, func(t *testing.T) {
-					var wantIDs []string
-					for _, name := range c.want {
-						wantIDs = append(wantIDs, idOf[name])
-					}
-					wantIDs = sorted(wantIDs)
 					cond := c.cond(via.grp)
-					for _, limit := range []int{2, 100} {
+					// The order the store must give: by path and id when cond requires a group
+					// condition (a NUL below every byte of a path makes the joined key sort as
+					// the pair does), by id otherwise.
+					key := func(path, id string) string { return id }
+					if cond.PathOrdered() {
+						key = func(path, id string) string { return path + "\x00" + id }
+					}
+					var wantKeys []string
+					for _, name := range c.want {
+						wantKeys = append(wantKeys, key(pathOf[idOf[name]], idOf[name]))
+					}
+					wantKeys = sorted(wantKeys)
+					// Each page starts after the previous one's last user, as the API's token
+					// says it (path and id, whatever the order).
+					byID := map[string]connectdir.User{}
+					for _, limit := range []int{1, 2, 100} {
 						got := pageAll(t, "SearchUsers", limit, func(after string, limit int) ([]connectdir.User, error) {
-							users, total, err := via.search(cond, after, limit)
-							if err == nil && total != int64(len(wantIDs)) {
-								t.Errorf("SearchUsers after %q limit %d: total %d, want %d", after, limit, total, len(wantIDs))
+							var k connectdir.SearchKey
+							if after != "" {
+								k = connectdir.KeyOf(byID[after[strings.LastIndexByte(after, 0)+1:]])
+							}
+							users, total, err := via.search(cond, k, limit)
+							if err == nil && total != int64(len(wantKeys)) {
+								t.Errorf("SearchUsers after %q limit %d: total %d, want %d", after, limit, total, len(wantKeys))
+							}
+							for _, u := range users {
+								byID[u.ID] = u
 							}
 							return users, err
-						}, func(u connectdir.User) string { return u.ID })
-						if !slices.Equal(got, wantIDs) {
-							t.Errorf("SearchUsers limit %d: got %v, want %v (ids of %v)", limit, names(got, idOf), wantIDs, c.want)
+						}, func(u connectdir.User) string { return key(u.HierarchyPath, u.ID) })
+						if !slices.Equal(got, wantKeys) {
+							t.Errorf("SearchUsers limit %d: got %q, want %q (keys of %v)", limit, got, wantKeys, c.want)
 						}
 					}
 				})
@@ -207,7 +227,7 @@ func testSearchUsers(t *testing.T, e *env) {
 	}
 
 	t.Run("ResultsAreWhole", func(t *testing.T) {
-		users, total, err := raw(tag("team", "red"), "", 1)
+		users, total, err := raw(tag("team", "red"), connectdir.SearchKey{}, 1)
 		must(t, "SearchUsers", err)
 		if total != 3 || len(users) != 1 {
 			t.Fatalf("SearchUsers limit 1: %d users of %d, want 1 of 3", len(users), total)
@@ -219,7 +239,7 @@ func testSearchUsers(t *testing.T, e *env) {
 	})
 
 	t.Run("MissingInstance", func(t *testing.T) {
-		_, _, err := e.d.SearchUsers(ctx, "missing", connectdir.Cond{}, "", 10)
+		_, _, err := e.d.SearchUsers(ctx, "missing", connectdir.Cond{}, connectdir.SearchKey{}, 10)
 		wantKind(t, "Directory.SearchUsers of a missing instance", err, connectdir.KindNotFound)
 	})
 
@@ -250,4 +270,117 @@ func names(ids []string, idOf map[string]string) []string {
 		out = append(out, n)
 	}
 	return out
+}
+
+// testSearchUsersPaging walks searches in pages of two and writes users between the first page
+// and the next: every user that matched throughout shows exactly once (users of one group share
+// a path, so the id decides among them), a user written behind the page's key does not show and
+// one written ahead does, whatever the order (path for a required group condition, id
+// otherwise), and users without a group are in no group's range.
+func testSearchUsersPaging(t *testing.T, e *env) {
+	f := e.rawInstance(t, "i-gpage")
+	a := f.group(e, "gp-a", "A", nil)
+	b := f.group(e, "gp-b", "B", &a)
+	c := f.group(e, "gp-c", "C", &b)
+	ax := f.group(e, "gp-ax", "AX", nil) // "/gp-ax/" starts with "/gp-a" but is not under "/gp-a/"
+	e.insertGroups(t, a, b, c, ax)
+	mk := func(id, username string, g *connectdir.HierarchyGroup) connectdir.User {
+		u := f.user(e, id, username)
+		if g != nil {
+			u.HierarchyGroupID, u.HierarchyPath = g.ID, g.Path
+		}
+		return u
+	}
+	users := []connectdir.User{
+		mk("gp-a-1", "a1", &a), mk("gp-a-2", "a2", &a),
+		mk("gp-b-1", "kb1", &b), mk("gp-b-2", "b2", &b), mk("gp-b-3", "kb3", &b), mk("gp-b-4", "b4", &b), mk("gp-b-5", "kb5", &b),
+		mk("gp-c-1", "kc1", &c), mk("gp-c-2", "c2", &c), mk("gp-c-3", "c3", &c),
+		mk("gp-n-1", "n1", nil), mk("gp-n-2", "n2", nil), mk("gp-n-3", "n3", nil),
+		mk("gp-x-1", "x1", &ax), mk("gp-x-2", "x2", &ax),
+	}
+	// Written after the first page: ka0 sorts first in the subtree of a, kb0 first in b (by id),
+	// kc9 last in c, n0 has no group.
+	later := []connectdir.User{mk("gp-a-0", "ka0", &a), mk("gp-b-0", "kb0", &b), mk("gp-c-9", "kc9", &c), mk("gp-n-0", "n0", nil)}
+	tagged := []string{"b2", "c2", "n1", "x1", "kb0", "kc9", "n0"}
+	tagAll := func(list []connectdir.User) {
+		e.update(t, func(tx connectdir.Tx) error {
+			for _, u := range list {
+				if slices.Contains(tagged, u.Username) {
+					if err := tx.TagResource(f.inst.ID, u.ID, map[string]string{"team": "t"}); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+	}
+	e.insertUsers(t, users...)
+	tagAll(users)
+
+	grp := func(g connectdir.HierarchyGroup, withChildren bool) connectdir.Cond {
+		return connectdir.Cond{Op: connectdir.OpGroup, GroupPath: g.Path, WithChildren: withChildren}
+	}
+	for _, tc := range []struct {
+		name string
+		cond connectdir.Cond
+		want []string // in the order of the search
+	}{
+		{"subtree", grp(a, true), []string{"a1", "a2", "kb0", "kb1", "b2", "kb3", "b4", "kb5", "kc1", "c2", "c3", "kc9"}},
+		{"group with equal paths", grp(b, false), []string{"kb1", "b2", "kb3", "b4", "kb5"}},
+		{"subtree and name", and(grp(a, true), str(connectdir.FieldUsername, "STARTS_WITH", "k")), []string{"kb1", "kb3", "kb5", "kc1", "kc9"}},
+		{"tag and subtree", and(tag("team", "t"), grp(a, true)), []string{"b2", "c2", "kc9"}},
+		{"two subtrees", and(grp(a, true), and(grp(b, true))), []string{"kb1", "b2", "kb3", "b4", "kb5", "kc1", "c2", "c3", "kc9"}},
+		{"groups in an OR and a subtree", and(or(grp(a, false), grp(c, false)), grp(a, true)), []string{"a1", "a2", "kc1", "c2", "c3", "kc9"}},
+		{"tag alone, by id", tag("team", "t"), []string{"b2", "c2", "kc9", "n0", "n1", "x1"}},
+		{"everyone, by id", connectdir.Cond{}, []string{"a1", "a2", "kb0", "kb1", "b2", "kb3", "b4", "kb5", "kc1", "c2", "c3", "kc9", "n0", "n1", "n2", "n3", "x1", "x2"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			var after connectdir.SearchKey
+			for page := 0; ; page++ {
+				var list []connectdir.User
+				var total int64
+				e.view(t, func(tx connectdir.Tx) (err error) {
+					list, total, err = tx.SearchUsers(f.inst.ID, tc.cond, after, 2)
+					return err
+				})
+				if page == 0 && total != int64(len(tc.want)-countIn(tc.want, later)) {
+					t.Errorf("total %d before the writes, want %d", total, len(tc.want)-countIn(tc.want, later))
+				}
+				for _, u := range list {
+					got = append(got, u.Username)
+				}
+				if len(list) < 2 {
+					break
+				}
+				after = connectdir.KeyOf(list[len(list)-1])
+				if page == 0 {
+					e.insertUsers(t, later...)
+					tagAll(later)
+				}
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("pages gave %v, want %v", got, tc.want)
+			}
+			e.update(t, func(tx connectdir.Tx) error {
+				for _, u := range later {
+					if err := tx.DeleteUser(f.inst.ID, u.ID); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		})
+	}
+}
+
+// countIn counts the users of list whose usernames are among names.
+func countIn(names []string, list []connectdir.User) int {
+	n := 0
+	for _, u := range list {
+		if slices.Contains(names, u.Username) {
+			n++
+		}
+	}
+	return n
 }

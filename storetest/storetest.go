@@ -33,6 +33,7 @@ func Run(t *testing.T, open func(t *testing.T) connectdir.Store) {
 		{"CreateUserRefusals", testCreateUserRefusals},
 		{"ListUsersPaging", testListUsers},
 		{"SearchUsers", testSearchUsers},
+		{"SearchUsersPaging", testSearchUsersPaging},
 		{"Levels", testLevels},
 		{"Groups", testGroups},
 		{"DirectoryGroups", testDirectoryGroups},
