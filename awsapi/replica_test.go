@@ -3,6 +3,8 @@ package awsapi_test
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -191,5 +193,35 @@ func TestReplicasRaceOnPostgres(t *testing.T) {
 				t.Fatalf("round %d: the other replica describes tag round=%q after tagging %q", round, got, tag)
 			}
 		}
+	})
+
+	// Readers racing a writer: while replica a renames a user again and again, DescribeUser calls
+	// on replica b (coalesced into shared queries under load, sqlstore/userreads.go) never show a
+	// name older than the last rename a had answered before the call began.
+	t.Run("DescribeUser on one replica racing renames on the other", func(t *testing.T) {
+		u, err := clients[0].CreateUser(ctx, &connect.CreateUserInput{
+			InstanceId: &inst, Username: aws.String("renamed"), Password: aws.String("Passw0rdX"),
+			IdentityInfo:       &types.UserIdentityInfo{FirstName: aws.String("n-0"), LastName: aws.String("N")},
+			PhoneConfig:        &types.UserPhoneConfig{PhoneType: types.PhoneTypeSoftPhone},
+			SecurityProfileIds: []string{sp}, RoutingProfileId: &rp,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := testserver.RaceReadsWithWrites(t, 16, 100, 0, func(i int64) error {
+			_, err := clients[0].UpdateUserIdentityInfo(ctx, &connect.UpdateUserIdentityInfoInput{InstanceId: &inst, UserId: u.UserId,
+				IdentityInfo: &types.UserIdentityInfo{FirstName: aws.String(fmt.Sprint("n-", i)), LastName: aws.String("N")}})
+			return err
+		}, func() (int64, error) {
+			out, err := clients[1].DescribeUser(ctx, &connect.DescribeUserInput{InstanceId: &inst, UserId: u.UserId})
+			if err != nil {
+				return 0, err
+			}
+			return strconv.ParseInt(strings.TrimPrefix(aws.ToString(out.User.IdentityInfo.FirstName), "n-"), 10, 64)
+		})
+		if n < 100 {
+			t.Fatalf("only %d DescribeUser calls raced 100 renames", n)
+		}
+		t.Logf("%d DescribeUser calls on replica b raced 100 renames on replica a", n)
 	})
 }

@@ -46,7 +46,7 @@ func OpenPostgres(ctx context.Context, url string) (*Store, error) {
 		return nil, fmt.Errorf("migrate postgres: %w", err)
 	}
 	// One pool serves both: PostgreSQL runs writers concurrently and isolates them itself.
-	return &Store{write: db, read: db, d: postgresDialect{}}, nil
+	return &Store{write: db, read: db, d: postgresDialect{}, reads: newUserReads(db, postgresDialect{})}, nil
 }
 
 type postgresDialect struct{}

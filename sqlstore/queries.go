@@ -321,6 +321,9 @@ func (t *tx) UpdateUser(u connectdir.User) error {
 }
 
 func (t *tx) GetUser(instanceID, id string) (connectdir.User, error) {
+	if t.reads != nil {
+		return t.reads.get(t.ctx, instanceID, id)
+	}
 	g, cacheable := t.users.snapshot()
 	k := userKey{instanceID, id}
 	if cacheable {

@@ -30,6 +30,7 @@ type Store struct {
 	writeStmts, readStmts *stmtCache
 	gc                    *groupCommit // SQLite: the committer every Update goes through
 	users                 *userCache   // SQLite: users read outside transactions (usercache.go); nil: none
+	reads                 *userReads   // PostgreSQL: users read outside transactions, coalesced (userreads.go); nil: none
 }
 
 // stmtCache keeps prepared statements of one pool so that transactions reuse them instead of
@@ -146,7 +147,7 @@ func (s *Store) View(ctx context.Context, fn func(connectdir.Tx) error) error {
 // Read runs fn on the read pool without a transaction: each statement sees the database as of
 // its own start. For a call answered by one statement, BEGIN and COMMIT cost more than the read.
 func (s *Store) Read(ctx context.Context, fn func(connectdir.Tx) error) error {
-	return fn(&tx{ctx: ctx, q: s.read, d: s.d, stmts: s.readStmts, users: s.users})
+	return fn(&tx{ctx: ctx, q: s.read, d: s.d, stmts: s.readStmts, users: s.users, reads: s.reads})
 }
 
 func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, fn func(connectdir.Tx) error) error {
@@ -182,6 +183,7 @@ type tx struct {
 	d     dialect
 	stmts *stmtCache
 	users *userCache // set on Read only: a transaction must see its own writes, which the cache does not know
+	reads *userReads // set on Read only: a transaction's reads must see its snapshot and its own writes
 }
 
 // prepared returns the handle on query's prepared statement to run it with, or nil.
