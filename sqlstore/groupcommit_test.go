@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -214,10 +215,31 @@ func TestCheckpointer(t *testing.T) {
 		}
 		if after.Size() >= before.Size()+1000*1000 {
 			t.Logf("database file grew by %d bytes %v after the commit", after.Size()-before.Size(), time.Until(deadline.Add(-5*time.Second)).Abs())
-			return
+			break
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("database file %d bytes 5 s after 1 MB of writes (%d before): no checkpoint", after.Size(), before.Size())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// With the writes over and all in the database file, the checkpointer starts the WAL over,
+	// which is what makes readers map the grown file again (restartWAL): the WAL then holds no
+	// frame.
+	db, err := sql.Open("sqlite", "file:"+file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for {
+		var busy, frames, copied int
+		if err := db.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied); err != nil {
+			t.Fatal(err)
+		}
+		if frames == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the WAL still holds %d frames 5 s after the last write: not started over", frames)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

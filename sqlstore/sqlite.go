@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 
 	"github.com/pressly/goose/v3"
 	"modernc.org/sqlite" // pure Go, so a plain go build needs no cgo
@@ -39,7 +40,16 @@ func OpenSQLite(ctx context.Context, dir string) (*Store, error) {
 	// The read pool serves View, which is read-only: query_only makes a write there fail
 	// instead of committing.
 	readDSN := "file:" + path + "?" + q.Encode() + "&" + url.Values{"_pragma": {"query_only(1)"}}.Encode()
-	ckptDSN := "file:" + path + "?" + q.Encode()
+	// The checkpointer's connection waits at most 200 ms for a lock: a PASSIVE checkpoint never
+	// waits, and the WAL restart (groupcommit.go) gives up rather than keep writers waiting.
+	ckptQ := url.Values{}
+	for _, p := range q["_pragma"] {
+		if !strings.HasPrefix(p, "busy_timeout(") {
+			ckptQ.Add("_pragma", p)
+		}
+	}
+	ckptQ.Add("_pragma", "busy_timeout(200)")
+	ckptDSN := "file:" + path + "?" + ckptQ.Encode()
 	q.Set("_txlock", "immediate") // take the write lock at BEGIN, so a writer never fails to upgrade
 	writeDSN := "file:" + path + "?" + q.Encode()
 
