@@ -119,6 +119,9 @@ func (s *Store) Close() error {
 			c.preparing.Wait()
 		}
 	}
+	if s.reads != nil {
+		err = errors.Join(err, s.reads.db.Close())
+	}
 	err = errors.Join(err, s.write.Close())
 	if s.read != s.write {
 		err = errors.Join(err, s.read.Close())
