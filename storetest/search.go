@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -383,4 +384,48 @@ func countIn(names []string, list []connectdir.User) int {
 		}
 	}
 	return n
+}
+
+// testPagesKeepEveryCharacter reads a user whose strings hold what JSON escapes or nests (quotes,
+// backslashes, control characters, brackets, characters beyond the BMP) through every page
+// query: each must give the user exactly as GetUser does and as it was written.
+func testPagesKeepEveryCharacter(t *testing.T, e *env) {
+	f := e.rawInstance(t, "i-chars")
+	g := f.group(e, "chars-g", "G", nil)
+	e.insertGroups(t, g)
+	u := f.user(e, "chars-u", `odd"user\name`)
+	u.IdentityInfo = connectdir.IdentityInfo{FirstName: "Zoë \"Q\" \\ 😀 \u2028", LastName: "tab\there\nnew\x01line\x1f]},[{", Email: `a"b@example.com`,
+		SecondaryEmail: "null", Mobile: "+1 [2]"}
+	u.HierarchyGroupID, u.HierarchyPath = g.ID, g.Path
+	u.PhoneConfig.DeskPhoneNumber = `{"x":1}`
+	e.insertUsers(t, u)
+	tags := map[string]string{`k"ey`: `{"a":[1,"]"]}`, "back\\slash": "\x02stx", "emoji": "😀"}
+	e.update(t, func(tx connectdir.Tx) error { return tx.TagResource(f.inst.ID, u.ID, tags) })
+	want := e.getUser(t, f.inst.ID, u.ID)
+	if want.IdentityInfo != u.IdentityInfo || want.PhoneConfig.DeskPhoneNumber != u.PhoneConfig.DeskPhoneNumber || !reflect.DeepEqual(want.Tags, tags) {
+		t.Fatalf("GetUser gave %+v %q %q, want what was written", want.IdentityInfo, want.PhoneConfig.DeskPhoneNumber, want.Tags)
+	}
+	pages := map[string]func(tx connectdir.Tx) ([]connectdir.User, error){
+		"ListUsers": func(tx connectdir.Tx) ([]connectdir.User, error) { return tx.ListUsers(f.inst.ID, "", 10) },
+		"SearchUsers by id": func(tx connectdir.Tx) ([]connectdir.User, error) {
+			users, _, err := tx.SearchUsers(f.inst.ID, connectdir.Cond{}, connectdir.SearchKey{}, 10)
+			return users, err
+		},
+		"SearchUsers by path": func(tx connectdir.Tx) ([]connectdir.User, error) {
+			users, _, err := tx.SearchUsers(f.inst.ID, connectdir.Cond{Op: connectdir.OpGroup, GroupPath: g.Path, WithChildren: true}, connectdir.SearchKey{}, 10)
+			return users, err
+		},
+		"SearchUsers by tag": func(tx connectdir.Tx) ([]connectdir.User, error) {
+			users, _, err := tx.SearchUsers(f.inst.ID, tag("emoji", "😀"), connectdir.SearchKey{}, 10)
+			return users, err
+		},
+	}
+	for name, page := range pages {
+		users := read(t, e, page)
+		if len(users) != 1 {
+			t.Errorf("%s: %d users, want 1", name, len(users))
+			continue
+		}
+		equal(t, name, users[0], want)
+	}
 }

@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) connectdir.Store) {
 		{"ListUsersPaging", testListUsers},
 		{"SearchUsers", testSearchUsers},
 		{"SearchUsersPaging", testSearchUsersPaging},
+		{"PagesKeepEveryCharacter", testPagesKeepEveryCharacter},
 		{"Levels", testLevels},
 		{"Groups", testGroups},
 		{"DirectoryGroups", testDirectoryGroups},
