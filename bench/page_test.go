@@ -18,14 +18,16 @@ import (
 
 // BenchmarkSearchPage times one SearchUsers page of 500 of a LevelOne subtree (10,000 of the
 // reference workload's 100,000 users; 1,000 of 10,000) in three layers, one call at a time, so
-// that ns/op is the latency of a page and the layers' differences say where it goes:
+// that ns/op is the latency of a page and the layers' differences say where it goes (cpu-us/op
+// is the process's CPU per call, client and server, which moves less with the machine's load):
 //   - store: Directory.SearchUsers, no HTTP (the count and the page query, scanning rows);
 //   - presigned: one request the SDK signed, replayed with a plain http.Client (the server's
 //     whole cost: SigV4, decoding, the store, encoding 500 users, loopback);
 //   - sdk: the aws-sdk-go-v2 client, as BenchmarkReference times it (adds signing and the
 //     client's decoding of 500 users).
 //
-// "page2" is the second page, reached with the first page's token. Profile the server with
+// "page2" is the second page, reached with the first page's token; "leaf" an EXACT search of a
+// LevelFive group (about 20 users at 100k, 2 at 10k). Profile the server with
 //
 //	go test ./bench -run '^$' -bench 'SearchPage/sqlite/100k/page1/presigned' -benchtime 200x -cpuprofile cpu.out
 func BenchmarkSearchPage(b *testing.B) {
@@ -36,11 +38,11 @@ func BenchmarkSearchPage(b *testing.B) {
 			// Only the instance and the middle LevelOne group of each workload are kept: the
 			// seeded users are about 100 MB of Go values that every GC cycle of the server
 			// would mark, which the server never holds.
-			type target struct{ name, inst, group string }
+			type target struct{ name, inst, group, leaf string }
 			var targets []target
 			for _, w := range []testserver.Workload{testserver.Reference10k, testserver.Reference100k} {
 				s := testserver.Seed(b, srv.Dir, store, w)
-				targets = append(targets, target{fmt.Sprintf("%dk", w.Users/1000), s.Instance.ID, s.Groups[0][len(s.Groups[0])/2].ID})
+				targets = append(targets, target{fmt.Sprintf("%dk", w.Users/1000), s.Instance.ID, s.Groups[0][len(s.Groups[0])/2].ID, s.Leaves()[len(s.Leaves())/2].ID})
 			}
 			runtime.GC()
 			if sk.name == "postgres" {
@@ -101,6 +103,18 @@ func BenchmarkSearchPage(b *testing.B) {
 							})
 						})
 					}
+					b.Run("leaf/sdk", func(b *testing.B) {
+						in := &connect.SearchUsersInput{InstanceId: &tg.inst, MaxResults: aws.Int32(500),
+							SearchCriteria: &types.UserSearchCriteria{HierarchyGroupCondition: &types.HierarchyGroupCondition{
+								Value: &tg.leaf, HierarchyGroupMatchType: types.HierarchyGroupMatchTypeExact}}}
+						defer cpuPerOp(b)()
+						for range b.N {
+							out, err := c.SearchUsers(context.Background(), in)
+							if err != nil || len(out.Users) == 0 {
+								b.Fatalf("leaf: %v", err)
+							}
+						}
+					})
 				})
 			}
 		})
