@@ -14,3 +14,6 @@ func SlowUserReads(d time.Duration) (stop func()) {
 	slowUserReads.Store(int64(d))
 	return func() { slowUserReads.Store(0) }
 }
+
+// DecodeTags is decodeTags, which reads the tags object of a user row.
+var DecodeTags = decodeTags

@@ -406,14 +406,81 @@ func (t *tx) taggedUsers(query string, args ...any) ([]connectdir.User, error) {
 	return users, rows.Err()
 }
 
-// decodeTags reads a tagObject; no tags is a nil map, as Tags gives it.
+// decodeTags reads a tagObject; no tags is a nil map, as Tags gives it. A page decodes one per
+// user (500), where encoding/json's reflection and copying was a tenth of the store's time: an
+// object whose strings hold no escape is read directly, its keys and values substrings of obj.
 func decodeTags(obj string) (map[string]string, error) {
 	if obj == "" || obj == "{}" {
 		return nil, nil
 	}
+	if m, ok := plainObject(obj); ok {
+		return m, nil
+	}
 	m := make(map[string]string, 2)
 	err := json.Unmarshal([]byte(obj), &m)
 	return m, err
+}
+
+// plainObject reads a JSON object of strings without escapes, as SQLite's json_group_object
+// and PostgreSQL's json_object_agg write it (the latter with spaces around ':' and ','); ok is
+// false for anything else, which encoding/json then reads.
+func plainObject(s string) (m map[string]string, ok bool) {
+	i := 0
+	skip := func() {
+		for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
+			i++
+		}
+	}
+	str := func() (string, bool) {
+		if i >= len(s) || s[i] != '"' {
+			return "", false
+		}
+		end := strings.IndexAny(s[i+1:], `"\`)
+		if end < 0 || s[i+1+end] != '"' {
+			return "", false
+		}
+		v := s[i+1 : i+1+end]
+		i += end + 2
+		return v, true
+	}
+	skip()
+	if i >= len(s) || s[i] != '{' {
+		return nil, false
+	}
+	i++
+	m = make(map[string]string, 2)
+	for {
+		skip()
+		k, ok := str()
+		if !ok {
+			return nil, false
+		}
+		skip()
+		if i >= len(s) || s[i] != ':' {
+			return nil, false
+		}
+		i++
+		skip()
+		v, ok := str()
+		if !ok {
+			return nil, false
+		}
+		m[k] = v
+		skip()
+		if i >= len(s) {
+			return nil, false
+		}
+		switch s[i] {
+		case ',':
+			i++
+		case '}':
+			i++
+			skip()
+			return m, i == len(s)
+		default:
+			return nil, false
+		}
+	}
 }
 
 func (t *tx) ListUserSummaries(instanceID, after string, limit int) ([]connectdir.User, error) {
