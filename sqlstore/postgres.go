@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/connectdir/connectdir"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -74,6 +75,17 @@ func (postgresDialect) conflict(err error) string {
 		return "foreign"
 	}
 	return ""
+}
+
+// badText turns PostgreSQL's refusal of a text value (U+0000, invalid UTF-8) into the caller's
+// error: a client sent it, the transaction wrote nothing, and it is no 500. The API refuses such
+// strings before they get here (awsapi/model); this covers every other way in (SCIM, console).
+func badText(err error) error {
+	var e *pgconn.PgError
+	if errors.As(err, &e) && (e.Code == "22021" || e.Code == "22P05") { // character_not_in_repertoire, untranslatable_character
+		return connectdir.Errorf(connectdir.KindInvalidParameter, "A value holds a character that cannot be stored (U+0000 or invalid UTF-8)")
+	}
+	return err
 }
 
 func (postgresDialect) retryable(err error) bool {

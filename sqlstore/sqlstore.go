@@ -150,7 +150,7 @@ func (s *Store) View(ctx context.Context, fn func(connectdir.Tx) error) error {
 // Read runs fn on the read pool without a transaction: each statement sees the database as of
 // its own start. For a call answered by one statement, BEGIN and COMMIT cost more than the read.
 func (s *Store) Read(ctx context.Context, fn func(connectdir.Tx) error) error {
-	return fn(&tx{ctx: ctx, q: s.read, d: s.d, stmts: s.readStmts, users: s.users, reads: s.reads})
+	return badText(fn(&tx{ctx: ctx, q: s.read, d: s.d, stmts: s.readStmts, users: s.users, reads: s.reads}))
 }
 
 func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, fn func(connectdir.Tx) error) error {
@@ -166,7 +166,7 @@ func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, fn fun
 		stmts = s.writeStmts
 	}
 	if err := fn(&tx{ctx: ctx, q: sqlTx, sqlTx: sqlTx, d: s.d, stmts: stmts}); err != nil {
-		return err
+		return badText(err)
 	}
 	return sqlTx.Commit()
 }

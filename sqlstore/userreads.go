@@ -5,9 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/connectdir/connectdir"
 )
@@ -64,6 +66,11 @@ func newUserReads(db *sql.DB, d dialect) *userReads {
 
 // get reads the user id of instanceID, connectdir.ErrNoRows when there is none.
 func (r *userReads) get(ctx context.Context, instanceID, id string) (connectdir.User, error) {
+	if strings.IndexByte(id, 0) >= 0 || !utf8.ValidString(id) {
+		// No user has such an id, and PostgreSQL would refuse the batch's whole query for it:
+		// one caller's bad id must not fail the other reads it shares the batch with.
+		return connectdir.User{}, connectdir.ErrNoRows
+	}
 	r.mu.Lock()
 	b := r.next
 	if b == nil {

@@ -814,6 +814,16 @@ func (w *walker) check(s *shape, v any, http bool) *Violation {
 }
 
 func (w *walker) checkString(s *shape, str string) *Violation {
+	// PostgreSQL's text holds neither U+0000 nor invalid UTF-8 (SQLSTATE 22021), and a path or
+	// query member can carry both (%00, %FF): they reached the database and came back as a 500.
+	// No Connect string has a use for them, so every string is refused them, on every store alike
+	// (the real service's answer to them is unknown here).
+	if strings.IndexByte(str, 0) >= 0 {
+		return w.violation(KindPattern, "must not contain the character U+0000")
+	}
+	if !utf8.ValidString(str) {
+		return w.violation(KindPattern, "must be valid UTF-8")
+	}
 	if s.hasMin || s.hasMax {
 		n := int64(utf8.RuneCountInString(str))
 		if s.hasMin && n < s.min {
