@@ -49,6 +49,10 @@ func BenchmarkDescribeUserWrk(b *testing.B) {
 			baseRate, baseP99, _ := runWrk(b, bare.URL+"/users/x/y", nil, "")
 			bare.Close()
 			u := s.Users[len(s.Users)/2]
+			ids := make([]string, len(s.Users))
+			for i, u := range s.Users {
+				ids[i] = u.ID
+			}
 			rec := e.presign(b, func(c *connect.Client) error {
 				_, err := c.DescribeUser(context.Background(), &connect.DescribeUserInput{InstanceId: &s.Instance.ID, UserId: &u.ID})
 				return err
@@ -68,6 +72,10 @@ func BenchmarkDescribeUserWrk(b *testing.B) {
 				n := float64(queries() - q0)
 				b.Logf("%s: %.0f statements in the database during the run, %.3f per request", sk.name, n, n/(rate*10))
 			}
+			// The same over every user of the instance, each request signed for its own user.
+			rate, p99, non2xx = runWrk(b, srv.URL, nil, describeEveryUser(b, srv, s.Instance.ID, ids))
+			b.Logf("%s: DescribeUser wrk -t2 -c32 10s, a random one of the %d users per request: server %.0f req/s (p99 %v, %d non-2xx); ratio %.2f",
+				sk.name, len(s.Users), rate, p99, non2xx, rate/baseRate)
 		})
 	}
 }

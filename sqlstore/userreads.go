@@ -31,6 +31,12 @@ import (
 // query of its own would give; the batch only shares it.
 //
 // A read waits at most for the query in flight and then its own; alone, it waits for nothing.
+//
+// Why not a cache kept fresh by LISTEN/NOTIFY: a cached read would still need a round trip to the
+// database to know the notifications committed before it began have arrived (a read barrier), the
+// same round trip a batch makes, saving only the user query's own cost over a `SELECT 1`; and every
+// write would have to NOTIFY, which takes a cluster-wide lock held until after its commit
+// (PreCommit_Notify in PostgreSQL's async.c), serializing all the replicas' writes.
 type userReads struct {
 	db    *sql.DB
 	d     dialect
