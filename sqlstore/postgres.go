@@ -55,6 +55,12 @@ func OpenPostgres(ctx context.Context, url string) (*Store, error) {
 	rcfg := cfg.Copy()
 	rcfg.RuntimeParams["plan_cache_mode"] = "force_generic_plan"
 	rdb := stdlib.OpenDB(*rcfg)
+	if err := rdb.PingContext(ctx); err != nil {
+		// A server before 12 refuses the setting, and every DescribeUser with it: plan as the
+		// other queries do (slower, not wrong).
+		rdb.Close()
+		rdb = stdlib.OpenDB(*cfg)
+	}
 	rdb.SetMaxOpenConns(maxUserQueries + 1)
 	rdb.SetMaxIdleConns(maxUserQueries + 1)
 	// One pool serves both: PostgreSQL runs writers concurrently and isolates them itself.
