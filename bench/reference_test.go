@@ -231,9 +231,9 @@ var (
 
 // runWrk runs wrk -t2 -c32 -d10s --latency on url with the given headers and, unless "", the
 // given Lua script, after the same for 2 s whose figures are dropped: the first seconds of a
-// load open the server's connections (32 from wrk; on PostgreSQL, the pool's to the database)
-// and put their cost in the p99 of whichever run came first (130–400 ms on PostgreSQL), which is
-// not what a warm server answers in.
+// load (the likely part: connections opening, 32 from wrk and on PostgreSQL the pool's) put
+// 130–400 ms in the p99 of whichever run came first on PostgreSQL, which is not what a warm
+// server answers in.
 func runWrk(b *testing.B, url string, h http.Header, script string) (rate float64, p99 time.Duration, non2xx int) {
 	args := []string{"-t2", "-c32", "--latency"}
 	if script != "" {
