@@ -80,22 +80,11 @@ func TestPostgresNonStandardStrings(t *testing.T) {
 	defer s.Close()
 	ctx := t.Context()
 	d := &connectdir.Directory{Store: s, Region: "us-east-1", AccountID: "123456789012"}
-	inst, err := d.CreateInstance(ctx, connectdir.Instance{IdentityManagementType: connectdir.IdentitySAML})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rps, err := d.ListRoutingProfiles(ctx, inst.ID, "", 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sps, err := d.ListSecurityProfiles(ctx, inst.ID, "", 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	inst, rp, sp := samlInstance(t, d)
 	for _, last := range []string{`Back\slash`, "Plain"} {
-		if _, err := d.CreateUser(ctx, connectdir.NewUser{User: connectdir.User{InstanceID: inst.ID, Username: "u" + last[:1],
+		if _, err := d.CreateUser(ctx, connectdir.NewUser{User: connectdir.User{InstanceID: inst, Username: "u" + last[:1],
 			IdentityInfo:       connectdir.IdentityInfo{FirstName: "F", LastName: last},
-			SecurityProfileIDs: []string{sps[0].ID}, RoutingProfileID: rps[0].ID}}, false); err != nil {
+			SecurityProfileIDs: []string{sp}, RoutingProfileID: rp}}, false); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -103,7 +92,7 @@ func TestPostgresNonStandardStrings(t *testing.T) {
 		value string
 		want  int64
 	}{{`\`, 1}, {`k\s`, 1}, {`%`, 0}, {`plain`, 1}} {
-		_, total, err := d.SearchUsers(ctx, inst.ID, connectdir.Cond{Op: connectdir.OpString, Field: connectdir.FieldLastName,
+		_, total, err := d.SearchUsers(ctx, inst, connectdir.Cond{Op: connectdir.OpString, Field: connectdir.FieldLastName,
 			Comparison: "CONTAINS", Value: c.value}, connectdir.SearchKey{}, 10)
 		if err != nil || total != c.want {
 			t.Errorf("SearchUsers last name CONTAINS %q: %d users, %v; want %d", c.value, total, err, c.want)

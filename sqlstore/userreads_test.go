@@ -30,22 +30,11 @@ func TestPostgresDescribeUserCoalesced(t *testing.T) {
 	ctx := t.Context()
 	newInstance := func() (inst string, users []connectdir.User) {
 		t.Helper()
-		in, err := a.CreateInstance(ctx, connectdir.Instance{IdentityManagementType: connectdir.IdentitySAML})
-		if err != nil {
-			t.Fatal(err)
-		}
-		rps, err := a.ListRoutingProfiles(ctx, in.ID, "", 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sps, err := a.ListSecurityProfiles(ctx, in.ID, "", 1)
-		if err != nil {
-			t.Fatal(err)
-		}
+		inst, rp, sp := samlInstance(t, a)
 		for i := range 4 {
-			u, err := a.CreateUser(ctx, connectdir.NewUser{User: connectdir.User{InstanceID: in.ID, Username: fmt.Sprint("u", i),
+			u, err := a.CreateUser(ctx, connectdir.NewUser{User: connectdir.User{InstanceID: inst, Username: fmt.Sprint("u", i),
 				IdentityInfo:       connectdir.IdentityInfo{FirstName: "n-0", LastName: "L'Écuyer"},
-				SecurityProfileIDs: []string{sps[0].ID}, RoutingProfileID: rps[0].ID}}, false)
+				SecurityProfileIDs: []string{sp}, RoutingProfileID: rp}}, false)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -54,7 +43,7 @@ func TestPostgresDescribeUserCoalesced(t *testing.T) {
 		if err := a.TagResource(ctx, users[0].ARN, map[string]string{"team": "a"}); err != nil {
 			t.Fatal(err)
 		}
-		return in.ID, users
+		return inst, users
 	}
 	inst, users := newInstance()
 	other, _ := newInstance()
