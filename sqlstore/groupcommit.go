@@ -289,8 +289,7 @@ func (s *Store) checkpointLoop() {
 // ckpt connection's short busy timeout bounds that wait, so a writer waits no longer behind it.
 // It runs at most once per burst of writes, after the burst.
 func (s *Store) restartWAL() {
-	var busy, frames, copied int
-	_ = s.gc.ckpt.QueryRowContext(context.Background(), `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &frames, &copied)
+	_, _ = s.gc.ckpt.ExecContext(context.Background(), `PRAGMA wal_checkpoint(TRUNCATE)`)
 }
 
 // checkpointHere checkpoints on the committer's connection, where no write can come between the

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 
 	"github.com/pressly/goose/v3"
 	"modernc.org/sqlite" // pure Go, so a plain go build needs no cgo
@@ -33,23 +32,20 @@ func OpenSQLite(ctx context.Context, dir string) (*Store, error) {
 	// mmap_size lets every connection read the database's pages from the kernel's page cache in
 	// place: with SQLite's own cache of 2 MB per connection, a page of 500 users out of 100,000
 	// spent a third of its time in pread calls.
-	q := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)", "temp_store(MEMORY)", "wal_autocheckpoint(0)", "mmap_size(1073741824)"} {
-		q.Add("_pragma", p)
+	dsn := func(busyTimeout string, more ...string) url.Values {
+		q := url.Values{}
+		for _, p := range append([]string{"busy_timeout(" + busyTimeout + ")", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)", "temp_store(MEMORY)", "wal_autocheckpoint(0)", "mmap_size(1073741824)"}, more...) {
+			q.Add("_pragma", p)
+		}
+		return q
 	}
 	// The read pool serves View, which is read-only: query_only makes a write there fail
 	// instead of committing.
-	readDSN := "file:" + path + "?" + q.Encode() + "&" + url.Values{"_pragma": {"query_only(1)"}}.Encode()
+	readDSN := "file:" + path + "?" + dsn("10000", "query_only(1)").Encode()
 	// The checkpointer's connection waits at most 200 ms for a lock: a PASSIVE checkpoint never
 	// waits, and the WAL restart (groupcommit.go) gives up rather than keep writers waiting.
-	ckptQ := url.Values{}
-	for _, p := range q["_pragma"] {
-		if !strings.HasPrefix(p, "busy_timeout(") {
-			ckptQ.Add("_pragma", p)
-		}
-	}
-	ckptQ.Add("_pragma", "busy_timeout(200)")
-	ckptDSN := "file:" + path + "?" + ckptQ.Encode()
+	ckptDSN := "file:" + path + "?" + dsn("200").Encode()
+	q := dsn("10000")
 	q.Set("_txlock", "immediate") // take the write lock at BEGIN, so a writer never fails to upgrade
 	writeDSN := "file:" + path + "?" + q.Encode()
 
