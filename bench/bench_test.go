@@ -73,12 +73,18 @@ var describeUserAnswer = []byte(`{"User":{"Arn":"arn:aws:connect:us-east-1:12345
 	`"PhoneNumberConfigs":[{"Channel":"VOICE","PhoneType":"SOFT_PHONE"}],"RoutingProfileId":"0b4d6f7e-1a2b-4c3d-8e9f-0a1b2c3d4e5f",` +
 	`"SecurityProfileIds":["3c2b1a09-8f7e-4d6c-b5a4-0f1e2d3c4b5a"],"Tags":{},"Username":"user000042"}}`)
 
-// BenchmarkBaseline is the bare handler every other figure is divided by.
-func BenchmarkBaseline(b *testing.B) {
-	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+// bareServer is the baseline every figure is divided by: a net/http server that answers every
+// request with describeUserAnswer and does nothing else.
+func bareServer() *httptest.Server {
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(describeUserAnswer)
 	}))
+}
+
+// BenchmarkBaseline is the bare handler every other figure is divided by.
+func BenchmarkBaseline(b *testing.B) {
+	hs := bareServer()
 	defer hs.Close()
 	client := &http.Client{Transport: transport()}
 	defer client.CloseIdleConnections()

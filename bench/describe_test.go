@@ -3,8 +3,6 @@ package bench
 import (
 	"context"
 	"database/sql"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"runtime/pprof"
@@ -42,10 +40,7 @@ func BenchmarkDescribeUserWrk(b *testing.B) {
 			srv := testserver.Start(b, testserver.Options{Store: store})
 			s := testserver.Seed(b, srv.Dir, store, testserver.Workload{Alias: "small", Users: 2_000, Shape: [5]int{2, 2, 2, 2, 3}})
 			e := &env{srv: srv}
-			bare := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				w.Header().Set("Content-Type", "application/json")
-				_, _ = w.Write(describeUserAnswer)
-			}))
+			bare := bareServer()
 			baseRate, baseP99, _ := runWrk(b, bare.URL+"/users/x/y", nil, "")
 			bare.Close()
 			u := s.Users[len(s.Users)/2]

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"runtime"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -35,18 +34,11 @@ func BenchmarkSearchPage(b *testing.B) {
 		b.Run(sk.name, func(b *testing.B) {
 			store := sk.open(b).(*sqlstore.Store)
 			srv := testserver.Start(b, testserver.Options{Store: store})
-			// Only the instance and the middle LevelOne group of each workload are kept: the
-			// seeded users are about 100 MB of Go values that every GC cycle of the server
-			// would mark, which the server never holds.
 			type target struct{ name, inst, group, leaf string }
 			var targets []target
-			for _, w := range []testserver.Workload{testserver.Reference10k, testserver.Reference100k} {
-				s := testserver.Seed(b, srv.Dir, store, w)
-				targets = append(targets, target{fmt.Sprintf("%dk", w.Users/1000), s.Instance.ID, s.Groups[0][len(s.Groups[0])/2].ID, s.Leaves()[len(s.Leaves())/2].ID})
-			}
-			runtime.GC()
-			if sk.name == "postgres" {
-				analyze(b, store)
+			small, big, ids := seedReference(b, sk.name, store, srv)
+			for _, s := range []*testserver.Seeded{small, big} {
+				targets = append(targets, target{fmt.Sprintf("%dk", len(ids[s])/1000), s.Instance.ID, s.Groups[0][len(s.Groups[0])/2].ID, s.Leaves()[len(s.Leaves())/2].ID})
 			}
 			e := &env{srv: srv}
 			c := e.sdkClient()

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -38,26 +37,7 @@ func BenchmarkReference(b *testing.B) {
 		b.Run(sk.name, func(b *testing.B) {
 			store := sk.open(b).(*sqlstore.Store)
 			srv := testserver.Start(b, testserver.Options{Store: store})
-			big := testserver.Seed(b, srv.Dir, store, testserver.Reference100k)
-			small := testserver.Seed(b, srv.Dir, store, testserver.Reference10k)
-			if sk.name == "postgres" {
-				analyze(b, store)
-			}
-			// The seeded users (about 100 MB of Go values) are the test's, not the server's: a
-			// server process never holds them, and left live they made every GC cycle of the server
-			// (and of the bare handler) mark them, which showed in every figure below. Only their
-			// ids are kept.
-			ids := map[*testserver.Seeded][]string{}
-			for _, s := range []*testserver.Seeded{small, big} {
-				for _, u := range s.Users {
-					ids[s] = append(ids[s], u.ID)
-				}
-				s.Users = nil
-			}
-			runtime.GC()
-			var ms runtime.MemStats
-			runtime.ReadMemStats(&ms)
-			b.Logf("%s: Go heap in use after seeding, with the seeded users dropped: %d MB", sk.name, ms.HeapAlloc>>20)
+			small, big, ids := seedReference(b, sk.name, store, srv)
 			e := &env{srv: srv}
 			c := e.sdkClient()
 			base := baselineLatency(b)
@@ -119,10 +99,7 @@ func BenchmarkReference(b *testing.B) {
 			if _, err := exec.LookPath("wrk"); err != nil {
 				b.Logf("wrk not installed: DescribeUser figures skipped (apt-get install wrk)")
 			} else {
-				bare := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					w.Header().Set("Content-Type", "application/json")
-					_, _ = w.Write(describeUserAnswer)
-				}))
+				bare := bareServer()
 				u := ids[big][len(ids[big])/2]
 				rec := e.presign(b, func(c *connect.Client) error {
 					_, err := c.DescribeUser(context.Background(), &connect.DescribeUserInput{InstanceId: &big.Instance.ID, UserId: &u})
@@ -147,6 +124,31 @@ func BenchmarkReference(b *testing.B) {
 	}
 }
 
+// seedReference loads the reference workload (testserver.Reference10k and Reference100k, in that
+// order) into store through srv and returns both without their users, whose ids are in ids. The
+// seeded users (about 100 MB of Go values) are the test's, not the server's: a server process
+// never holds them, and left live they made every GC cycle of the server (and of the bare
+// handler) mark them, which showed in every figure.
+func seedReference(b *testing.B, storeName string, store *sqlstore.Store, srv *testserver.Server) (small, big *testserver.Seeded, ids map[*testserver.Seeded][]string) {
+	small = testserver.Seed(b, srv.Dir, store, testserver.Reference10k)
+	big = testserver.Seed(b, srv.Dir, store, testserver.Reference100k)
+	if storeName == "postgres" {
+		analyze(b, store)
+	}
+	ids = map[*testserver.Seeded][]string{}
+	for _, s := range []*testserver.Seeded{small, big} {
+		for _, u := range s.Users {
+			ids[s] = append(ids[s], u.ID)
+		}
+		s.Users = nil
+	}
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b.Logf("%s: Go heap in use after seeding, with the seeded users dropped: %d MB", storeName, ms.HeapAlloc>>20)
+	return small, big, ids
+}
+
 // analyze gives PostgreSQL's planner statistics after the bulk load, as autovacuum would.
 func analyze(b *testing.B, store *sqlstore.Store) {
 	if err := store.Exec(context.Background(), `VACUUM ANALYZE`); err != nil {
@@ -155,10 +157,7 @@ func analyze(b *testing.B, store *sqlstore.Store) {
 }
 
 func baselineLatency(b *testing.B) time.Duration {
-	bare := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(describeUserAnswer)
-	}))
+	bare := bareServer()
 	defer bare.Close()
 	client := &http.Client{Transport: transport()}
 	return timeCalls(b, 500, func() error {
