@@ -173,13 +173,6 @@ func (c *Cache) Len() int {
 	return len(c.file.Parents)
 }
 
-// Users is how many users the cache holds.
-func (c *Cache) Users() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.file.Users)
-}
-
 // Save writes the cache (mode 0600: it holds the instance's users, their emails and mobile
 // numbers), through a temporary file so that an interrupted write leaves the previous cache whole.
 func (c *Cache) Save() error {

@@ -211,6 +211,7 @@ func (in *Instance) readUsersCached(ctx context.Context, c *connect.Client, opt 
 	in.usersListed = map[string]listing{}
 	var changed []*CurrentUser
 	searchable := 0 // changed users the caller will not describe anyway
+	describes := needs(opt.Needs, in.IdentityType)&identityFields != 0
 	for p := connect.NewListUsersPaginator(c, &connect.ListUsersInput{InstanceId: aws.String(in.ID), MaxResults: aws.Int32(1000)}); p.HasMorePages(); {
 		out, err := p.NextPage(ctx)
 		if err != nil {
@@ -226,7 +227,7 @@ func (in *Instance) readUsersCached(ctx context.Context, c *connect.Client, opt 
 			if !unchanged {
 				u = &CurrentUser{ID: id, ARN: aws.ToString(s.Arn), Username: username}
 				changed = append(changed, u)
-				if needs(opt.Needs, in.IdentityType)&identityFields == 0 || opt.Wanted != nil && !opt.Wanted(username) {
+				if !describes || opt.Wanted != nil && !opt.Wanted(username) {
 					searchable++
 				}
 			}
