@@ -153,10 +153,8 @@ func (c *console) userTable(q *req, uq userQuery, path string, base url.Values) 
 	}
 	d := userTable{Total: aws.ToInt64(out.ApproximateTotalCount), Page: page, Email: email}
 	for _, u := range out.Users {
-		if !names.known(aws.ToString(u.RoutingProfileId), nil) {
-			if names, err = q.profileNamesFor(aws.ToString(u.RoutingProfileId), nil); err != nil {
-				return userTable{}, err
-			}
+		if names, err = q.profileNamesFor(aws.ToString(u.RoutingProfileId), nil); err != nil {
+			return userTable{}, err
 		}
 		r := userRow{ID: aws.ToString(u.Id), Username: aws.ToString(u.Username), RoutingProfile: names.rp[aws.ToString(u.RoutingProfileId)],
 			GroupID: aws.ToString(u.HierarchyGroupId)}
