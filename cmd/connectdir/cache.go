@@ -46,17 +46,25 @@ func saveCache(cache *hrsync.Cache) {
 	}
 }
 
-// planWithCache runs plan with the instance's cache and saves what the read learnt.
-func planWithCache(cmd *cli.Command, c *connect.Client, instanceID string, opt hrsync.PlanOptions, plan func(hrsync.PlanOptions) (*hrsync.Plan, error)) (*hrsync.Plan, error) {
+// withCache runs run with the instance's cache and, when it succeeds, saves what it learnt.
+func withCache[T any](cmd *cli.Command, c *connect.Client, instanceID string, run func(*hrsync.Cache) (T, error)) (T, error) {
+	var zero T
 	cache, err := openCache(cmd, c, instanceID)
 	if err != nil {
-		return nil, err
+		return zero, err
 	}
-	opt.Cache = cache
-	p, err := plan(opt)
+	v, err := run(cache)
 	if err != nil {
-		return nil, err
+		return zero, err
 	}
 	saveCache(cache)
-	return p, nil
+	return v, nil
+}
+
+// planWithCache runs plan with the instance's cache and saves what the read learnt.
+func planWithCache(cmd *cli.Command, c *connect.Client, instanceID string, opt hrsync.PlanOptions, plan func(hrsync.PlanOptions) (*hrsync.Plan, error)) (*hrsync.Plan, error) {
+	return withCache(cmd, c, instanceID, func(cache *hrsync.Cache) (*hrsync.Plan, error) {
+		opt.Cache = cache
+		return plan(opt)
+	})
 }

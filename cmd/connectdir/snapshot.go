@@ -122,16 +122,9 @@ func copyCommand() *cli.Command {
 // export reads an instance into a snapshot through its cache, so that groups and users unchanged
 // since the last run are not described again, and saves the cache.
 func export(ctx context.Context, cmd *cli.Command, c *connect.Client, instanceID string) (*snapshot.Snapshot, error) {
-	cache, err := openCache(cmd, c, instanceID)
-	if err != nil {
-		return nil, err
-	}
-	s, err := snapshot.Export(ctx, c, instanceID, snapshot.ExportOptions{Concurrency: int(cmd.Int("concurrency")), SkipDescribe: cmd.Bool("skip-describe"), Cache: cache})
-	if err != nil {
-		return nil, err
-	}
-	saveCache(cache)
-	return s, nil
+	return withCache(cmd, c, instanceID, func(cache *hrsync.Cache) (*snapshot.Snapshot, error) {
+		return snapshot.Export(ctx, c, instanceID, snapshot.ExportOptions{Concurrency: int(cmd.Int("concurrency")), SkipDescribe: cmd.Bool("skip-describe"), Cache: cache})
+	})
 }
 
 func writeSnapshot(s *snapshot.Snapshot, path string) error {
