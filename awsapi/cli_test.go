@@ -231,6 +231,24 @@ func TestAWSCLI(t *testing.T) {
 		if !slices.Equal(names, []string{"agent.blue"}) || get(found, "ApproximateTotalCount") != float64(1) {
 			t.Errorf("search-users under Earth: %v", found)
 		}
+		// The CLI walks the pages itself: with one user per page, every page's NextToken (a path
+		// and an id: group searches page in path order) must lead on to the next user, each once.
+		for i, g := range []string{chain[2], chain[4]} {
+			u := getStr(cli.run(t, "create-user", "--instance-id", inst, "--username", fmt.Sprint("agent.", i),
+				"--identity-info", "FirstName=Zoë,LastName=Green", "--phone-config", "PhoneType=SOFT_PHONE",
+				"--security-profile-ids", sp, "--routing-profile-id", rp), "UserId")
+			cli.run(t, "update-user-hierarchy", "--instance-id", inst, "--user-id", u, "--hierarchy-group-id", g)
+		}
+		paged := cli.run(t, "search-users", "--instance-id", inst, "--page-size", "1", "--search-criteria",
+			fmt.Sprintf(`{"HierarchyGroupCondition":{"Value":%q,"HierarchyGroupMatchType":"WITH_CHILD_GROUPS"}}`, chain[0]))
+		names = nil
+		for _, u := range paged["Users"].([]any) {
+			names = append(names, getStr(u, "Username"))
+		}
+		slices.Sort(names)
+		if !slices.Equal(names, []string{"agent.0", "agent.1", "agent.blue"}) {
+			t.Errorf("search-users under Earth, one user per page: %v, want agent.0, agent.1 and agent.blue once each", names)
+		}
 		cli.fail(t, "ResourceInUseException", "delete-user-hierarchy-group", "--instance-id", inst, "--hierarchy-group-id", chain[4])
 	})
 }
